@@ -1,0 +1,1 @@
+"""Adapters: the ports of the application, served by real libraries and services."""

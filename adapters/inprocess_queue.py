@@ -1,0 +1,46 @@
+"""The in-process queue of the embedded default: an asyncio queue in the service's own memory.
+
+It holds nothing across a restart, so it reports as safe only the log positions whose messages
+were acknowledged; the relay resumes from there and sends the rest again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from application.ports import Delivery, QueueMessage
+
+
+class InProcessQueue:
+    def __init__(self) -> None:
+        self._ready: asyncio.Queue[Delivery] = asyncio.Queue()
+        self._unacknowledged: dict[int, QueueMessage] = {}
+
+    async def send(self, messages: Sequence[QueueMessage]) -> None:
+        for message in messages:
+            self._unacknowledged[message.position] = message
+            self._ready.put_nowait(Delivery(message))
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[Delivery]:
+        try:
+            first = await asyncio.wait_for(self._ready.get(), wait_seconds)
+        except TimeoutError:
+            return []
+        batch = [first]
+        while len(batch) < max_messages and not self._ready.empty():
+            batch.append(self._ready.get_nowait())
+        return batch
+
+    async def acknowledge(self, delivery: Delivery) -> None:
+        self._unacknowledged.pop(delivery.message.position, None)
+
+    async def retry_later(self, delivery: Delivery, delay_seconds: float) -> None:
+        again = Delivery(delivery.message, delivery.receive_count + 1)
+        asyncio.get_running_loop().call_later(delay_seconds, self._ready.put_nowait, again)
+
+    def safe_position(self, sent_up_to: int) -> int:
+        return min(self._unacknowledged) - 1 if self._unacknowledged else sent_up_to
+
+    async def ping(self) -> None:
+        return None

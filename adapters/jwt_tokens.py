@@ -1,0 +1,91 @@
+"""JWT bearer tokens on python-jose, with the algorithm pinned and every claim required."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+from jose import jwt
+from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+
+from application.errors import ApplicationError, InvalidToken
+from application.ports import TokenClaims
+from domain.access import Scope
+
+_REQUIRED = ("exp", "iat", "sub", "aud", "iss", "jti")
+
+
+class JoseTokenAuthority:
+    def __init__(
+        self,
+        algorithm: str,
+        verifying_key: str,
+        signing_key: str | None,
+        issuer: str,
+        audience: str,
+    ) -> None:
+        self.algorithm = algorithm
+        self.verifying_key = verifying_key
+        self.signing_key = signing_key
+        self.issuer = issuer
+        self.audience = audience
+
+    def sign(self, claims: TokenClaims) -> str:
+        if self.signing_key is None:
+            raise ApplicationError("this process holds no signing key, only the key that verifies")
+        payload = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": claims.client,
+            "jti": str(claims.token_id),
+            "iat": int(claims.issued_at.timestamp()),
+            "exp": int(claims.expires_at.timestamp()),
+            "scope": " ".join(claims.scopes),
+        }
+        return str(jwt.encode(payload, self.signing_key, algorithm=self.algorithm))
+
+    def verify(self, token: str) -> TokenClaims:
+        try:
+            if jwt.get_unverified_header(token).get("alg") != self.algorithm:
+                raise InvalidToken("the token is not signed with the expected algorithm")
+            claims = jwt.decode(
+                token,
+                self.verifying_key,
+                algorithms=[self.algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={f"require_{claim}": True for claim in _REQUIRED},
+            )
+            return TokenClaims(
+                token_id=UUID(claims["jti"]),
+                client=str(claims["sub"]),
+                scopes=_scopes(claims.get("scope", "")),
+                issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+                expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            )
+        except ExpiredSignatureError:
+            raise InvalidToken("the token has expired") from None
+        except JWTClaimsError as error:
+            raise InvalidToken(f"the token's claims are not accepted: {error}") from None
+        except (JWTError, ValueError, TypeError, KeyError):
+            raise InvalidToken("the token is malformed or badly signed") from None
+
+
+def _scopes(value: object) -> tuple[Scope, ...]:
+    names = value.split() if isinstance(value, str) else []
+    return tuple(Scope(name) for name in names if name in Scope.__members__.values())
+
+
+def secret_in_file(path: Path) -> str:
+    """Returns the HS256 secret kept in the file, generating it (mode 0600) on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()

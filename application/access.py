@@ -1,0 +1,89 @@
+"""Use cases of access: issue, revoke and list tokens, and tell who a bearer token speaks for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import structlog
+
+from application.errors import Conflict, InvalidToken, NotFound
+from application.ports import Clock, EventStore, TokenAuthority, TokenClaims
+from domain.access import REGISTER_ID, AccessTokens, Scope, TokenRecord
+
+log = structlog.get_logger("notifications")
+
+Change = Callable[[AccessTokens], None]
+
+
+@dataclass(frozen=True)
+class Principal:
+    client: str
+    scopes: frozenset[Scope]
+    token_id: UUID
+
+
+class Access:
+    def __init__(self, store: EventStore, authority: TokenAuthority, clock: Clock) -> None:
+        self.store = store
+        self.authority = authority
+        self.clock = clock
+        self._revoked: frozenset[UUID] = frozenset()
+
+    async def issue_token(
+        self, client: str, scopes: list[Scope], expires_in: timedelta
+    ) -> tuple[TokenRecord, str]:
+        """Records a new token in the register and returns it with its signed form, shown once."""
+        token_id, now = uuid4(), self.clock.now()
+        register = await self._change_register(
+            lambda r: r.issue(token_id, client, scopes, now, now + expires_in)
+        )
+        record = register.tokens[token_id]
+        claims = TokenClaims(token_id, client, record.scopes, record.issued_at, record.expires_at)
+        log.info("token.issued", token_id=str(token_id), client=client, scopes=[s.value for s in record.scopes])
+        return record, self.authority.sign(claims)
+
+    async def revoke_token(self, token_id: UUID) -> TokenRecord:
+        now = self.clock.now()
+        register = await self._change_register(lambda r: r.revoke(token_id, now))
+        self._revoked = register.revoked
+        log.info("token.revoked", token_id=str(token_id), client=register.tokens[token_id].client)
+        return register.tokens[token_id]
+
+    async def list_tokens(self) -> list[TokenRecord]:
+        register = await self._register()
+        return sorted(register.tokens.values(), key=lambda t: t.issued_at)
+
+    async def refresh_revocations(self) -> None:
+        """Reads the revocations recorded by any process since the last refresh."""
+        self._revoked = (await self._register()).revoked
+
+    def authenticate(self, token: str) -> Principal:
+        """Returns who the token speaks for. Raises InvalidToken, also for a revoked token."""
+        claims = self.authority.verify(token)
+        if claims.token_id in self._revoked:
+            raise InvalidToken("the token has been revoked")
+        return Principal(claims.client, frozenset(claims.scopes), claims.token_id)
+
+    async def _register(self) -> AccessTokens:
+        try:
+            register: AccessTokens = await self.store.get(REGISTER_ID)
+        except NotFound:
+            return AccessTokens()
+        return register
+
+    async def _change_register(self, change: Change) -> AccessTokens:
+        # The register is one aggregate: writers from other processes may race, so retry on a
+        # conflict with a fresh copy.
+        for _ in range(10):
+            register = await self._register()
+            change(register)
+            try:
+                await self.store.save(register)
+            except Conflict:
+                continue
+            return register
+        raise Conflict("the token register is too busy; try again")
+

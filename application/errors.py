@@ -1,0 +1,41 @@
+"""What a use case or a port can fail with, in the application's own words."""
+
+
+class ApplicationError(Exception):
+    pass
+
+
+class NotFound(ApplicationError, LookupError):
+    """No such notification, or not one the asking client may see."""
+
+
+class Conflict(ApplicationError):
+    """Another writer recorded events for the same aggregate first."""
+
+
+class StoreUnavailable(ApplicationError):
+    """The event store cannot be reached or refused the operation."""
+
+
+class QueueUnavailable(ApplicationError):
+    """The queue cannot be reached or refused the operation."""
+
+
+class IdempotencyKeyReused(ApplicationError):
+    """The client used an idempotency key before with a different request."""
+
+
+class InvalidToken(ApplicationError):
+    """A bearer token that is missing, malformed, badly signed, expired or revoked."""
+
+
+class DeliveryError(ApplicationError):
+    pass
+
+
+class TransientDeliveryError(DeliveryError):
+    """The provider could not take the message now; trying again later may work."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The provider will never take this message; the reason says why."""

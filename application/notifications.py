@@ -1,0 +1,79 @@
+"""Use cases of a client: send a notification, ask how it is doing, read its history."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from uuid import UUID, uuid4, uuid5
+
+import structlog
+
+from application.errors import Conflict, IdempotencyKeyReused, NotFound
+from application.ports import EventStore, RecordedEvent
+from domain.messages import Message
+from domain.notification import Notification
+
+IDEMPOTENCY_NAMESPACE = UUID("0d3f4f0e-8a4b-4f7b-b7a4-6d1c6f4e2a91")
+
+log = structlog.get_logger("notifications")
+
+
+class Notifications:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def send_notification(
+        self,
+        client: str,
+        message: Message,
+        reference: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Notification:
+        """Records a new notification, or returns the one an earlier request with the key made."""
+        if idempotency_key is None:
+            notification = Notification.request(uuid4(), client, message, reference)
+            await self.store.save(notification)
+        else:
+            notification = await self._send_once(client, message, reference, idempotency_key)
+        log.info(
+            "notification.requested",
+            notification_id=str(notification.id),
+            client=client,
+            channel=notification.channel.value,
+            to=message.masked_recipient,
+            status=notification.status.value,
+        )
+        return notification
+
+    async def get_notification_status(self, client: str, notification_id: UUID) -> Notification:
+        notification = await self.store.get(notification_id)
+        if not isinstance(notification, Notification) or notification.client != client:
+            raise NotFound(notification_id)
+        return notification
+
+    async def get_notification_events(self, client: str, notification_id: UUID) -> list[RecordedEvent]:
+        await self.get_notification_status(client, notification_id)
+        return await self.store.history(notification_id)
+
+    async def _send_once(
+        self, client: str, message: Message, reference: str | None, key: str
+    ) -> Notification:
+        # The id follows from the client and its key, so a repeated request collides in the store
+        # itself, whichever process it reaches.
+        digest = request_digest(message, reference)
+        notification = Notification.request(
+            uuid5(IDEMPOTENCY_NAMESPACE, f"{client}\n{key}"), client, message, reference, digest
+        )
+        try:
+            await self.store.save(notification)
+        except Conflict:
+            earlier: Notification = await self.store.get(notification.id)
+            if earlier.request_digest != digest:
+                raise IdempotencyKeyReused(key) from None
+            return earlier
+        return notification
+
+
+def request_digest(message: Message, reference: str | None) -> str:
+    content = {"channel": message.channel.value, "message": message.as_dict(), "reference": reference}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()

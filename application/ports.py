@@ -1,0 +1,137 @@
+"""The ports: what the use cases need from the world, each with the contract an adapter keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
+
+from domain.access import AccessTokens, Scope
+from domain.notification import Notification, Receipt
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    type: str
+    version: int
+    timestamp: datetime
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """A requested notification and its position in the global event log."""
+
+    position: int
+    notification_id: UUID
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    """What travels through the queue: a reference to a notification, never its contents."""
+
+    notification_id: UUID
+    position: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message taken from the queue, with what the queue needs to acknowledge it."""
+
+    message: QueueMessage
+    receive_count: int = 1
+    handle: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    token_id: UUID
+    client: str
+    scopes: tuple[Scope, ...]
+    issued_at: datetime
+    expires_at: datetime
+
+
+@runtime_checkable
+class EventStore(Protocol):
+    async def save(self, *aggregates: Notification | AccessTokens) -> None:
+        """Records the aggregates' new events in one transaction.
+
+        Raises Conflict if another writer recorded an event at the same version first (this is
+        also how a create with an existing id fails), StoreUnavailable if the store cannot be used.
+        """
+
+    async def get(self, aggregate_id: UUID) -> Any:
+        """Returns the aggregate rebuilt from its events. Raises NotFound."""
+
+    async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
+        """Returns the aggregate's events, oldest first (empty if there are none)."""
+
+    async def ping(self) -> None:
+        """Returns if the store answers. Raises StoreUnavailable."""
+
+
+@runtime_checkable
+class RequestLog(Protocol):
+    """The global order in which notifications were requested, and readers' durable positions in it."""
+
+    async def requested_after(self, position: int, limit: int) -> list[LoggedRequest]:
+        """Returns up to `limit` requests recorded after `position`, in log order."""
+
+    async def position(self, reader: str) -> int:
+        """Returns the position the reader last tracked, 0 if it never did."""
+
+    async def track(self, reader: str, position: int) -> None:
+        """Durably records the reader's position. A position lower than the tracked one is ignored."""
+
+
+@runtime_checkable
+class NotificationQueue(Protocol):
+    async def send(self, messages: Sequence[QueueMessage]) -> None:
+        """Puts the messages on the queue. Raises QueueUnavailable; may be called twice for one."""
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[Delivery]:
+        """Waits up to `wait_seconds` for messages; a message not acknowledged comes back later."""
+
+    async def acknowledge(self, delivery: Delivery) -> None:
+        """Removes a handled message from the queue for good."""
+
+    async def retry_later(self, delivery: Delivery, delay_seconds: float) -> None:
+        """Hands the message back to the queue, to be received again after the delay."""
+
+    def safe_position(self, sent_up_to: int) -> int:
+        """Returns the log position up to which no sent message can be lost any more.
+
+        A queue that stores what it is sent returns `sent_up_to`; a queue held in memory returns
+        the position just below its oldest message not yet acknowledged.
+        """
+
+    async def ping(self) -> None:
+        """Returns if the queue answers. Raises QueueUnavailable."""
+
+
+@runtime_checkable
+class NotificationProvider(Protocol):
+    async def deliver(self, notification: Notification) -> Receipt:
+        """Hands the notification's message to the provider and returns its receipt.
+
+        Raises TransientDeliveryError when trying again later may work, PermanentDeliveryError
+        when it never will. May be called again for a notification after a crash.
+        """
+
+
+@runtime_checkable
+class TokenAuthority(Protocol):
+    def sign(self, claims: TokenClaims) -> str:
+        """Returns a signed bearer token carrying the claims."""
+
+    def verify(self, token: str) -> TokenClaims:
+        """Returns the claims of a well-signed, current token. Raises InvalidToken."""
+
+
+@runtime_checkable
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Returns the current time, timezone-aware, in UTC."""

@@ -1,0 +1,1 @@
+"""The composition root: reads the settings and wires each port to its adapter."""

@@ -1,0 +1,102 @@
+"""Settings: read once from NOTIFICATIONS_* environment variables (and an optional TOML file)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+PREFIX = "NOTIFICATIONS_"
+FILE_VARIABLE = f"{PREFIX}SETTINGS_FILE"
+Positive = Annotated[float, Meta(gt=0)]
+Algorithm = Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
+Provider = Literal["outbox", "none"]
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    data_dir: str = "var"
+    event_store: Literal["sqlite", "memory"] = "sqlite"
+    sqlite_path: str = ""
+    queue: Literal["inprocess"] = "inprocess"
+    email_provider: Provider = "outbox"
+    sms_provider: Provider = "outbox"
+    whatsapp_provider: Provider = "outbox"
+    outbox_dir: str = ""
+    email_from: str = "Notifications <notifications@localhost>"
+    jwt_algorithm: Algorithm = "HS256"
+    jwt_secret: str = ""
+    jwt_private_key_file: str = ""
+    jwt_public_key_file: str = ""
+    jwt_issuer: str = "notifications"
+    jwt_audience: str = "notifications-api"
+    max_attempts: Annotated[int, Meta(ge=1, le=100)] = 5
+    retry_base_delay: Positive = 1.0
+    retry_max_delay: Positive = 300.0
+    worker_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 16
+    host: str = "127.0.0.1"
+    port: Annotated[int, Meta(ge=0, le=65535)] = 8000
+    max_request_bytes: Annotated[int, Meta(ge=1024)] = 1_048_576
+    revocation_refresh: Positive = 1.0
+    shutdown_timeout: Positive = 30.0
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    def __post_init__(self) -> None:
+        if self.jwt_secret and len(self.jwt_secret) < 32:
+            raise ValueError("must be at least 32 characters - at `$.jwt_secret`")
+        if not self.jwt_algorithm.startswith("HS") and not self.jwt_public_key_file:
+            raise ValueError(
+                f"is required with {self.jwt_algorithm} - at `$.jwt_public_key_file`"
+            )
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def sqlite_file(self) -> Path:
+        return Path(self.sqlite_path) if self.sqlite_path else self.data_path / "events.sqlite"
+
+    @property
+    def outbox_path(self) -> Path:
+        return Path(self.outbox_dir) if self.outbox_dir else self.data_path / "outbox"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names it in one line."""
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    if file := environ.get(FILE_VARIABLE):
+        values.update(_read_file(Path(file)))
+    for name, value in environ.items():
+        if name.startswith(PREFIX) and name != FILE_VARIABLE:
+            values[name.removeprefix(PREFIX).lower()] = value
+    try:
+        return msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as error:
+        raise SettingsError(_one_line(str(error))) from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"cannot read {FILE_VARIABLE}={path}: {error}") from None
+
+
+def _one_line(message: str) -> str:
+    # msgspec says "Expected `int`, got `str` - at `$.port`"; name the variable instead.
+    if unknown := re.fullmatch(r"Object contains unknown field `(\w+)`.*", message):
+        return f"unknown setting {PREFIX}{unknown[1].upper()}"
+    reason, _, where = message.rpartition(" - at ")
+    field = where.strip("`").removeprefix("$.")
+    return f"invalid setting {PREFIX}{field.upper()}: {reason}"

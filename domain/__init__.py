@@ -1,0 +1,1 @@
+"""The business of sending notifications: what a notification is and how it ends."""

@@ -1,0 +1,138 @@
+"""The `notifications` command: run the service or the worker, and manage access tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from application.errors import ApplicationError
+from bootstrap.container import Container, build_container
+from bootstrap.logging import configure_logging
+from bootstrap.settings import SettingsError, load_settings
+from domain.access import InvalidClient, Scope, UnknownToken
+
+_DURATION = re.compile(r"(\d+)([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        quiet = args.run not in (serve, work)  # token commands say what they did themselves
+        configure_logging("warning" if quiet else settings.log_level, settings.log_format)
+        return int(args.run(build_container(settings), args) or 0)
+    except (SettingsError, ApplicationError, InvalidClient, UnknownToken, OSError) as error:
+        print(f"notifications: {_reason(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def serve(container: Container, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from entrypoints.http.app import create_app
+
+    settings = container.settings()
+    app = create_app(container, run_worker=not args.no_worker)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=settings.port if args.port is None else args.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout),
+    )
+
+
+def work(container: Container, args: argparse.Namespace) -> None:
+    async def run() -> None:
+        worker = container.worker()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.stop)
+        await worker.run()
+
+    asyncio.run(run())
+
+
+def issue_token(container: Container, args: argparse.Namespace) -> None:
+    scopes = [Scope(s) for s in args.scope] if args.scope else list(Scope)
+    record, token = asyncio.run(container.access().issue_token(args.client, scopes, args.expires_in))
+    print(token)
+    print(
+        f"token {record.id} for {record.client} ({' '.join(record.scopes)}), "
+        f"expires {record.expires_at:%Y-%m-%d %H:%M} UTC",
+        file=sys.stderr,
+    )
+
+
+def revoke_token(container: Container, args: argparse.Namespace) -> None:
+    record = asyncio.run(container.access().revoke_token(args.token_id))
+    print(f"revoked token {record.id} of {record.client}")
+
+
+def list_tokens(container: Container, args: argparse.Namespace) -> None:
+    now = datetime.now(UTC)
+    print(f"{'ID':36}  {'CLIENT':20}  {'STATE':7}  {'EXPIRES (UTC)':16}  SCOPES")
+    for record in asyncio.run(container.access().list_tokens()):
+        state = "revoked" if record.revoked_at else "expired" if record.expires_at <= now else "active"
+        print(
+            f"{record.id!s:36}  {record.client:20}  {state:7}  "
+            f"{record.expires_at:%Y-%m-%d %H:%M}  {' '.join(record.scopes)}"
+        )
+
+
+def duration(text: str) -> timedelta:
+    """Reads durations such as 90d, 12h, 30m or 3600s."""
+    match = _DURATION.fullmatch(text.strip())
+    if not match or int(match[1]) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 90d, 12h, 30m or 3600s")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="notifications", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("serve", help="run the HTTP API (and the worker, unless --no-worker)")
+    run.add_argument("--host", help="address to listen on (default: NOTIFICATIONS_HOST)")
+    run.add_argument("--port", type=int, help="port to listen on (default: NOTIFICATIONS_PORT)")
+    run.add_argument("--no-worker", action="store_true", help="do not deliver in this process")
+    run.set_defaults(run=serve)
+
+    commands.add_parser("worker", help="run the queue worker alone").set_defaults(run=work)
+
+    token = commands.add_parser("token", help="issue, revoke and list access tokens")
+    token_commands = token.add_subparsers(required=True, metavar="ACTION")
+    issue = token_commands.add_parser("issue", help="issue a token and print it once")
+    issue.add_argument("--client", required=True, help="the client's name, the token's subject")
+    issue.add_argument(
+        "--scope", action="append", choices=[s.value for s in Scope], help="repeat for several (default: all)"
+    )
+    issue.add_argument("--expires-in", type=duration, default=timedelta(days=90), help="e.g. 90d (default), 12h")
+    issue.set_defaults(run=issue_token)
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id", type=UUID, help="the id that `token list` shows")
+    revoke.set_defaults(run=revoke_token)
+    token_commands.add_parser("list", help="list tokens (never the tokens themselves)").set_defaults(
+        run=list_tokens
+    )
+    return parser
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, UnknownToken):
+        return f"no token with id {error.args[0]}"
+    return str(error)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

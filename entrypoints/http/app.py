@@ -1,0 +1,88 @@
+"""The Litestar application: routes, authentication, problem details, and what runs beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import structlog
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+
+from application.access import Access
+from application.notifications import Notifications
+from application.ports import EventStore, NotificationQueue
+from bootstrap.container import Container
+from entrypoints.http.auth import BearerAuthentication
+from entrypoints.http.health import HealthController
+from entrypoints.http.notifications import NotificationsController
+from entrypoints.http.problems import problem_response
+from entrypoints.http.request_id import request_id_middleware
+
+log = structlog.get_logger("notifications")
+
+UNAUTHENTICATED = ["^/health/", "^/schema"]
+
+
+def create_app(container: Container, run_worker: bool = True) -> Litestar:
+    settings = container.settings()
+
+    def notifications() -> Notifications:
+        return container.notifications()
+
+    def event_store() -> EventStore:
+        return container.event_store()
+
+    def queue() -> NotificationQueue:
+        return container.queue()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        access = container.access()
+        await access.refresh_revocations()
+        refreshing = asyncio.create_task(_follow_revocations(access, settings.revocation_refresh))
+        worker = container.worker() if run_worker else None
+        working = asyncio.create_task(worker.run()) if worker else None
+        try:
+            yield
+        finally:
+            if worker and working:
+                worker.stop()
+                try:
+                    await asyncio.wait_for(working, settings.shutdown_timeout)
+                except TimeoutError:
+                    log.warning("worker.shutdown_timeout", seconds=settings.shutdown_timeout)
+            refreshing.cancel()
+
+    return Litestar(
+        route_handlers=[NotificationsController, HealthController],
+        dependencies={
+            "notifications": Provide(notifications, sync_to_thread=False),
+            "event_store": Provide(event_store, sync_to_thread=False),
+            "queue": Provide(queue, sync_to_thread=False),
+        },
+        middleware=[
+            request_id_middleware,
+            DefineMiddleware(BearerAuthentication, access=container.access(), exclude=UNAUTHENTICATED),
+        ],
+        exception_handlers={Exception: problem_response},
+        request_max_body_size=settings.max_request_bytes,
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Notifications",
+            version="1.0.0",
+            description="Send email, SMS and WhatsApp notifications, and see whether they arrived.",
+        ),
+    )
+
+
+async def _follow_revocations(access: Access, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await access.refresh_revocations()
+        except Exception as error:  # keep the last known revocations; try again next time
+            log.warning("revocations.refresh_failed", error=str(error))

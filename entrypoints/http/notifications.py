@@ -1,0 +1,76 @@
+"""/v1/notifications: send a notification, read its status and its events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Body, Parameter
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from application.access import Principal
+from application.notifications import Notifications
+from domain.access import Scope
+from entrypoints.http.auth import requires_scope
+from entrypoints.http.schemas import EventView, NotificationRequest, NotificationView, to_message
+
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="The same key with the same body returns the same notification; kept at least 24 hours.",
+    ),
+]
+
+
+class NotificationsController(Controller):
+    path = "/v1/notifications"
+    guards = [requires_scope]
+    tags = ["notifications"]
+
+    @post(
+        operation_id="sendNotification",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"scope": Scope.SEND},
+        response_headers=None,
+    )
+    async def send(
+        self,
+        request: Request[Principal, Any, Any],
+        notifications: Notifications,
+        data: Annotated[NotificationRequest, Body(title="Notification")],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[NotificationView]:
+        """Accept an email, SMS or WhatsApp notification for delivery.
+
+        Answers at once with the notification `pending`; it is stored before the answer. Delivery
+        happens in the background: poll the `Location` to see it become `delivered` or `refused`.
+        """
+        message, reference = to_message(data)
+        notification = await notifications.send_notification(
+            request.user.client, message, reference, idempotency_key
+        )
+        return Response(
+            NotificationView.of(notification),
+            status_code=HTTP_202_ACCEPTED,
+            headers={"Location": f"{self.path}/{notification.id}"},
+        )
+
+    @get("/{notification_id:uuid}", operation_id="getNotificationStatus", opt={"scope": Scope.READ})
+    async def status(
+        self, request: Request[Principal, Any, Any], notifications: Notifications, notification_id: UUID
+    ) -> NotificationView:
+        """Tell a notification's status: `pending`, `delivered` or `refused` (with the reason)."""
+        notification = await notifications.get_notification_status(request.user.client, notification_id)
+        return NotificationView.of(notification)
+
+    @get("/{notification_id:uuid}/events", operation_id="getNotificationEvents", opt={"scope": Scope.READ})
+    async def events(
+        self, request: Request[Principal, Any, Any], notifications: Notifications, notification_id: UUID
+    ) -> list[EventView]:
+        """List a notification's recorded events, oldest first, for support and audit."""
+        history = await notifications.get_notification_events(request.user.client, notification_id)
+        return [EventView.of(event) for event in history]

@@ -1,0 +1,96 @@
+"""The queue worker: relays requested notifications to the queue and delivers what it receives."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+
+from application.delivery import Deliveries, Outcome
+from application.errors import QueueUnavailable, StoreUnavailable
+from application.ports import Delivery, NotificationQueue
+from application.relay import Relay
+
+log = structlog.get_logger("notifications")
+
+RECEIVE_BATCH = 10
+RECEIVE_WAIT = 0.5
+RELAY_INTERVAL = 0.05
+UNAVAILABLE_BACKOFF = (0.5, 30.0)
+
+
+class Worker:
+    def __init__(
+        self, relay: Relay, queue: NotificationQueue, deliveries: Deliveries, concurrency: int
+    ) -> None:
+        self.relay = relay
+        self.queue = queue
+        self.deliveries = deliveries
+        self.slots = asyncio.Semaphore(concurrency)
+        self.stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Works until `stop()`; then takes nothing new and lets deliveries in flight finish."""
+        log.info("worker.started")
+        relaying = asyncio.create_task(self._relay())
+        await self._consume()
+        await relaying
+        log.info("worker.stopped")
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    async def _relay(self) -> None:
+        delay = UNAVAILABLE_BACKOFF[0]
+        while not self.stopping.is_set():
+            try:
+                sent = await self.relay.relay_once()
+            except (StoreUnavailable, QueueUnavailable) as error:
+                log.warning("relay.unavailable", error=str(error), retry_in=delay)
+                await self._pause(delay)
+                delay = min(delay * 2, UNAVAILABLE_BACKOFF[1])
+                continue
+            delay = UNAVAILABLE_BACKOFF[0]
+            if sent < self.relay.batch_size:
+                await self._pause(RELAY_INTERVAL)
+
+    async def _consume(self) -> None:
+        in_flight: set[asyncio.Task[None]] = set()
+        while not self.stopping.is_set():
+            try:
+                batch = await self.queue.receive(RECEIVE_BATCH, RECEIVE_WAIT)
+            except QueueUnavailable as error:
+                log.warning("worker.queue_unavailable", error=str(error))
+                await self._pause(UNAVAILABLE_BACKOFF[0])
+                continue
+            for delivery in batch:
+                await self.slots.acquire()
+                task = asyncio.create_task(self._handle(delivery))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+        if in_flight:
+            log.info("worker.draining", in_flight=len(in_flight))
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _handle(self, delivery: Delivery) -> None:
+        try:
+            try:
+                outcome = await self.deliveries.deliver_notification(delivery.message.notification_id)
+            except StoreUnavailable as error:
+                log.warning("delivery.store_unavailable", error=str(error))
+                outcome = Outcome(retry_in=UNAVAILABLE_BACKOFF[0])
+            if outcome.retry_in is None:
+                await self.queue.acknowledge(delivery)
+            else:
+                await self.queue.retry_later(delivery, outcome.retry_in)
+        except Exception:
+            log.exception("delivery.failed", notification_id=str(delivery.message.notification_id))
+            with contextlib.suppress(Exception):  # if this fails too, the queue's own timeout returns it
+                await self.queue.retry_later(delivery, UNAVAILABLE_BACKOFF[1])
+        finally:
+            self.slots.release()
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from dependency_injector import providers
+
+from bootstrap.container import Container, build_container
+from bootstrap.settings import Settings, load_settings
+from domain.access import Scope
+from domain.messages import Channel
+from tests.fakes import RecordingProvider
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        {
+            "NOTIFICATIONS_DATA_DIR": str(tmp_path),
+            "NOTIFICATIONS_EVENT_STORE": "memory",
+            "NOTIFICATIONS_RETRY_BASE_DELAY": "0.01",
+            "NOTIFICATIONS_LOG_FORMAT": "console",
+        }
+    )
+
+
+@pytest.fixture
+def provider() -> RecordingProvider:
+    return RecordingProvider()
+
+
+@pytest.fixture
+def container(settings: Settings, provider: RecordingProvider) -> Iterator[Container]:
+    """The real container, with every channel delivered by one recording fake."""
+    container = build_container(settings)
+    fakes = dict.fromkeys(Channel, provider)
+    with container.delivery_providers.override(providers.Object(fakes)):
+        yield container
+
+
+async def issue(container: Container, client: str = "bank", scopes: list[Scope] | None = None) -> str:
+    _, token = await container.access().issue_token(client, scopes or list(Scope), timedelta(hours=1))
+    return token
