@@ -7,13 +7,14 @@ follows, and the durable positions of its readers (the library's tracking record
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, PersistenceError, ProcessRecorder, Tracking
 from eventsourcing.utils import get_topic
 
@@ -23,7 +24,7 @@ from domain.access import AccessTokens
 from domain.notification import Notification
 
 T = TypeVar("T")
-_REQUESTED = get_topic(Notification.Requested)
+_REQUESTED = get_topic(Notification.Requested)  # type: ignore[attr-defined]  # made by @event
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
 
@@ -63,7 +64,7 @@ class EventSourcedStore:
         return await self._run(lambda: self._app.repository.get(aggregate_id))
 
     async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
-        events = await self._run(lambda: list(self._app.events.get(aggregate_id)))
+        events: list[Any] = await self._run(lambda: list(self._app.events.get(aggregate_id)))
         return [_recorded(event) for event in events]
 
     async def ping(self) -> None:
@@ -81,7 +82,8 @@ class EventSourcedStore:
         return await self._run(lambda: self._recorder.max_tracking_id(reader)) or 0
 
     async def track(self, reader: str, position: int) -> None:
-        await self._run(lambda: self._recorder.insert_tracking(Tracking(reader, position)))
+        with contextlib.suppress(Conflict):  # the tracked position was already as far
+            await self._run(lambda: self._recorder.insert_tracking(Tracking(reader, position)))
 
     def close(self) -> None:
         self._app.close()
@@ -98,6 +100,6 @@ class EventSourcedStore:
             raise StoreUnavailable(f"{type(error).__name__}: {error}") from error
 
 
-def _recorded(event: DomainEventProtocol[UUID]) -> RecordedEvent:
+def _recorded(event: DomainEvent) -> RecordedEvent:
     data = {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
     return RecordedEvent(type(event).__name__, event.originator_version, event.timestamp, data)

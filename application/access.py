@@ -42,7 +42,9 @@ class Access:
         )
         record = register.tokens[token_id]
         claims = TokenClaims(token_id, client, record.scopes, record.issued_at, record.expires_at)
-        log.info("token.issued", token_id=str(token_id), client=client, scopes=[s.value for s in record.scopes])
+        log.info(
+            "token.issued", token_id=str(token_id), client=client, scopes=[s.value for s in record.scopes]
+        )
         return record, self.authority.sign(claims)
 
     async def revoke_token(self, token_id: UUID) -> TokenRecord:
@@ -86,4 +88,3 @@ class Access:
                 continue
             return register
         raise Conflict("the token register is too busy; try again")
-

@@ -40,7 +40,5 @@ def configure_logging(level: str = "info", output_format: str = "auto") -> None:
     root.setLevel(level.upper())
 
 
-def _identity(
-    logger: object, name: str, event: structlog.types.EventDict
-) -> structlog.types.EventDict:
+def _identity(logger: object, name: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
     return event

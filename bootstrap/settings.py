@@ -51,9 +51,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
         if self.jwt_secret and len(self.jwt_secret) < 32:
             raise ValueError("must be at least 32 characters - at `$.jwt_secret`")
         if not self.jwt_algorithm.startswith("HS") and not self.jwt_public_key_file:
-            raise ValueError(
-                f"is required with {self.jwt_algorithm} - at `$.jwt_public_key_file`"
-            )
+            raise ValueError(f"is required with {self.jwt_algorithm} - at `$.jwt_public_key_file`")
 
     @property
     def data_path(self) -> Path:

@@ -151,7 +151,7 @@ def message_from_dict(channel: str, data: dict[str, Any]) -> Message:
             read_receipt=bool(data.get("read_receipt")),
         )
     if channel in (Channel.SMS, Channel.WHATSAPP):
-        kind: type[PhoneMessage] = Sms if channel == Channel.SMS else WhatsApp
+        kind: type[Sms] | type[WhatsApp] = Sms if channel == Channel.SMS else WhatsApp
         return kind(to=_phone("to", data.get("to") or ""), body=data.get("body") or "")
     raise InvalidMessage("channel", f"unknown channel {channel!r}")
 

@@ -42,6 +42,8 @@ def serve(container: Container, args: argparse.Namespace) -> None:
 
     settings = container.settings()
     app = create_app(container, run_worker=not args.no_worker)
+    # uvicorn shuts down gracefully on SIGTERM, then raises it again: end with status 0 then.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         app,
         host=args.host or settings.host,
@@ -117,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument(
         "--scope", action="append", choices=[s.value for s in Scope], help="repeat for several (default: all)"
     )
-    issue.add_argument("--expires-in", type=duration, default=timedelta(days=90), help="e.g. 90d (default), 12h")
+    issue.add_argument(
+        "--expires-in", type=duration, default=timedelta(days=90), help="e.g. 90d (default), 12h"
+    )
     issue.set_defaults(run=issue_token)
     revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("token_id", type=UUID, help="the id that `token list` shows")

@@ -34,10 +34,12 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
         return container.notifications()
 
     def event_store() -> EventStore:
-        return container.event_store()
+        store: EventStore = container.event_store()
+        return store
 
     def queue() -> NotificationQueue:
-        return container.queue()
+        queue: NotificationQueue = container.queue()
+        return queue
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -70,6 +72,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
         ],
         exception_handlers={Exception: problem_response},
         request_max_body_size=settings.max_request_bytes,
+        logging_config=None,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
             title="Notifications",

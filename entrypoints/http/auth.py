@@ -20,7 +20,9 @@ class BearerAuthentication(AbstractAuthenticationMiddleware):
         super().__init__(app, exclude=exclude)
         self.access = access
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("a bearer token is required", 'Bearer realm="notifications"')

@@ -8,6 +8,7 @@ import uuid
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("notifications.http")
@@ -16,9 +17,10 @@ _ACCEPTABLE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
+        method = scope["method"]
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _ACCEPTABLE.fullmatch(given) else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
@@ -37,7 +39,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         finally:
             log.info(
                 "http.request",
-                method=scope["method"],
+                method=method,
                 path=scope["path"],
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),

@@ -23,7 +23,9 @@ PhoneNumber = Annotated[
 ]
 
 
-class EmailRequest(msgspec.Struct, tag="email", tag_field="channel", forbid_unknown_fields=True, kw_only=True):
+class EmailRequest(
+    msgspec.Struct, tag="email", tag_field="channel", forbid_unknown_fields=True, kw_only=True
+):
     """An email, with a text part, an HTML part or both."""
 
     to: Annotated[list[EmailAddress], Meta(min_length=1, max_length=messages.MAX_EMAIL_RECIPIENTS)]
@@ -33,7 +35,9 @@ class EmailRequest(msgspec.Struct, tag="email", tag_field="channel", forbid_unkn
     text: str | None = None
     html: str | None = None
     reply_to: EmailAddress | None = None
-    read_receipt: Annotated[bool, Meta(description="Ask the recipient's mail client for a read receipt.")] = False
+    read_receipt: Annotated[bool, Meta(description="Ask the recipient's mail client for a read receipt.")] = (
+        False
+    )
     reference: Reference | None = None
 
 
@@ -45,7 +49,9 @@ class SmsRequest(msgspec.Struct, tag="sms", tag_field="channel", forbid_unknown_
     reference: Reference | None = None
 
 
-class WhatsAppRequest(msgspec.Struct, tag="whatsapp", tag_field="channel", forbid_unknown_fields=True, kw_only=True):
+class WhatsAppRequest(
+    msgspec.Struct, tag="whatsapp", tag_field="channel", forbid_unknown_fields=True, kw_only=True
+):
     """A WhatsApp message."""
 
     to: PhoneNumber

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.messages import PhoneNumber, Sms
+from domain.notification import Notification, Receipt, Status
+
+TERMINAL = {"Delivered", "Refused"}
+
+
+def requested() -> Notification:
+    return Notification.request(uuid4(), "bank", Sms(PhoneNumber("+15551234567"), "Your code is 1234"))
+
+
+def replayed(events: list[Any]) -> Notification:
+    aggregate = None
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    assert isinstance(aggregate, Notification)
+    return aggregate
+
+
+def state(notification: Notification) -> tuple[Any, ...]:
+    return (
+        notification.id,
+        notification.version,
+        notification.status,
+        notification.attempts,
+        notification.reason,
+        notification.message,
+    )
+
+
+def test_a_new_notification_is_pending() -> None:
+    notification = requested()
+    assert notification.status is Status.PENDING
+    assert notification.attempts == 0
+    assert notification.reason is None
+
+
+def test_a_delivered_notification_counts_its_attempt() -> None:
+    notification = requested()
+    notification.deliver(Receipt("fake", "m-1"))
+    assert (notification.status, notification.attempts) == (Status.DELIVERED, 1)
+
+
+def test_a_failed_attempt_leaves_it_pending_until_attempts_run_out() -> None:
+    notification = requested()
+    notification.record_failed_attempt("timeout", max_attempts=2)
+    assert notification.status is Status.PENDING
+    notification.record_failed_attempt("timeout", max_attempts=2)
+    assert notification.status is Status.REFUSED
+    assert notification.reason == "delivery attempts exhausted (2): timeout"
+
+
+def test_delivering_twice_records_one_delivery() -> None:
+    notification = requested()
+    notification.deliver(Receipt("fake"))
+    notification.deliver(Receipt("fake"))
+    events = [type(e).__name__ for e in notification.collect_events()]
+    assert events == ["Requested", "Delivered"]
+
+
+def test_a_refused_notification_is_never_delivered() -> None:
+    notification = requested()
+    notification.refuse("unsubscribed recipient")
+    notification.deliver(Receipt("fake"))
+    notification.record_failed_attempt("late", max_attempts=1)
+    assert notification.status is Status.REFUSED
+    assert notification.reason == "unsubscribed recipient"
+    assert notification.version == 2
+
+
+commands = st.lists(
+    st.sampled_from(["deliver", "fail", "refuse"]).flatmap(
+        lambda name: st.tuples(st.just(name), st.integers(min_value=1, max_value=4))
+    ),
+    max_size=12,
+)
+
+
+def run(notification: Notification, command: str, limit: int) -> None:
+    if command == "deliver":
+        notification.deliver(Receipt("fake", "m"))
+    elif command == "fail":
+        notification.record_failed_attempt("busy", max_attempts=limit)
+    else:
+        notification.refuse("refused by the provider")
+
+
+@given(commands)
+def test_replaying_the_events_rebuilds_the_same_state(sequence: list[tuple[str, int]]) -> None:
+    notification = requested()
+    for command, limit in sequence:
+        run(notification, command, limit)
+    assert state(replayed(notification.collect_events())) == state(notification)
+
+
+@given(commands)
+def test_a_notification_never_has_two_terminal_events(sequence: list[tuple[str, int]]) -> None:
+    notification = requested()
+    for command, limit in sequence:
+        run(notification, command, limit)
+    names = [type(e).__name__ for e in notification.collect_events()]
+    assert sum(name in TERMINAL for name in names) <= 1
+    assert names[0] == "Requested"
+    if any(name in TERMINAL for name in names):
+        assert names[-1] in TERMINAL
+
+
+@given(commands, commands)
+def test_terminal_states_absorb(before: list[tuple[str, int]], after: list[tuple[str, int]]) -> None:
+    notification = requested()
+    for command, limit in before:
+        run(notification, command, limit)
+    if not notification.is_terminal:
+        notification.refuse("closed")
+    frozen = state(notification)
+    for command, limit in after:
+        run(notification, command, limit)
+    assert state(notification) == frozen
