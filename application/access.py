@@ -37,15 +37,14 @@ class Access:
     ) -> tuple[TokenRecord, str]:
         """Records a new token in the register and returns it with its signed form, shown once."""
         token_id, now = uuid4(), self.clock.now()
+        # Signed before it is recorded, so that a process that cannot sign records no token.
+        token = self.authority.sign(TokenClaims(token_id, client, tuple(scopes), now, now + expires_in))
         register = await self._change_register(
             lambda r: r.issue(token_id, client, scopes, now, now + expires_in)
         )
         record = register.tokens[token_id]
-        claims = TokenClaims(token_id, client, record.scopes, record.issued_at, record.expires_at)
-        log.info(
-            "token.issued", token_id=str(token_id), client=client, scopes=[s.value for s in record.scopes]
-        )
-        return record, self.authority.sign(claims)
+        log.info("token.issued", token_id=str(token_id), client=client, scopes=[s.value for s in scopes])
+        return record, token
 
     async def revoke_token(self, token_id: UUID) -> TokenRecord:
         now = self.clock.now()

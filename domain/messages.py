@@ -147,7 +147,7 @@ def message_from_dict(channel: str, data: dict[str, Any]) -> Message:
             subject=data.get("subject") or "",
             text=data.get("text"),
             html=data.get("html"),
-            reply_to=_address("reply_to", data["reply_to"]) if data.get("reply_to") else None,
+            reply_to=_address("reply_to", data["reply_to"]) if data.get("reply_to") is not None else None,
             read_receipt=bool(data.get("read_receipt")),
         )
     if channel in (Channel.SMS, Channel.WHATSAPP):

@@ -59,7 +59,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
                     log.warning("worker.shutdown_timeout", seconds=settings.shutdown_timeout)
             refreshing.cancel()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[NotificationsController, HealthController],
         dependencies={
             "notifications": Provide(notifications, sync_to_thread=False),
@@ -67,8 +67,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             "queue": Provide(queue, sync_to_thread=False),
         },
         middleware=[
-            request_id_middleware,
-            DefineMiddleware(BearerAuthentication, access=container.access(), exclude=UNAUTHENTICATED),
+            DefineMiddleware(BearerAuthentication, access=container.access(), exclude=UNAUTHENTICATED)
         ],
         exception_handlers={Exception: problem_response},
         request_max_body_size=settings.max_request_bytes,
@@ -80,6 +79,9 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             description="Send email, SMS and WhatsApp notifications, and see whether they arrived.",
         ),
     )
+    # Outermost, so that answers made before any route (401, 404, 405) carry the request id too.
+    app.asgi_handler = request_id_middleware(app.asgi_handler)
+    return app
 
 
 async def _follow_revocations(access: Access, interval: float) -> None:

@@ -35,8 +35,10 @@ class BearerAuthentication(AbstractAuthenticationMiddleware):
 
 
 def requires_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    needed = handler.opt.get("scope")
+    if needed is None:  # the OPTIONS answer Litestar adds to each path needs no token
+        return
     principal: Principal = connection.user
-    needed = handler.opt["scope"]
     if needed not in principal.scopes:
         raise PermissionDeniedException(f"the token lacks the {needed} scope")
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from application.ports import EventStore, NotificationQueue
@@ -23,7 +24,9 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/ready", operation_id="ready")
-    async def ready(self, event_store: EventStore, queue: NotificationQueue) -> Response[dict[str, str]]:
+    async def ready(
+        self, event_store: NamedDependency[EventStore], queue: NamedDependency[NotificationQueue]
+    ) -> Response[dict[str, str]]:
         """Answers 200 when the event store and the queue both answer, 503 otherwise."""
         checks = {"event_store": await _check(event_store.ping), "queue": await _check(queue.ping)}
         healthy = all(result == "ok" for result in checks.values())

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Body, Parameter
+from litestar.di import NamedDependency
+from litestar.params import Body, FromPath, HeaderParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from application.access import Principal
@@ -17,8 +18,8 @@ from entrypoints.http.schemas import EventView, NotificationRequest, Notificatio
 
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         min_length=1,
         max_length=255,
         description="The same key with the same body returns the same notification; kept at least 24 hours.",
@@ -40,7 +41,7 @@ class NotificationsController(Controller):
     async def send(
         self,
         request: Request[Principal, Any, Any],
-        notifications: Notifications,
+        notifications: NamedDependency[Notifications],
         data: Annotated[NotificationRequest, Body(title="Notification")],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[NotificationView]:
@@ -61,7 +62,10 @@ class NotificationsController(Controller):
 
     @get("/{notification_id:uuid}", operation_id="getNotificationStatus", opt={"scope": Scope.READ})
     async def status(
-        self, request: Request[Principal, Any, Any], notifications: Notifications, notification_id: UUID
+        self,
+        request: Request[Principal, Any, Any],
+        notifications: NamedDependency[Notifications],
+        notification_id: FromPath[UUID],
     ) -> NotificationView:
         """Tell a notification's status: `pending`, `delivered` or `refused` (with the reason)."""
         notification = await notifications.get_notification_status(request.user.client, notification_id)
@@ -69,7 +73,10 @@ class NotificationsController(Controller):
 
     @get("/{notification_id:uuid}/events", operation_id="getNotificationEvents", opt={"scope": Scope.READ})
     async def events(
-        self, request: Request[Principal, Any, Any], notifications: Notifications, notification_id: UUID
+        self,
+        request: Request[Principal, Any, Any],
+        notifications: NamedDependency[Notifications],
+        notification_id: FromPath[UUID],
     ) -> list[EventView]:
         """List a notification's recorded events, oldest first, for support and audit."""
         history = await notifications.get_notification_events(request.user.client, notification_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException
 
 from application.errors import IdempotencyKeyReused, NotFound, StoreUnavailable
 from domain.messages import InvalidMessage
@@ -45,9 +45,9 @@ def problem_response(request: Request[Any, Any, Any], error: Exception) -> Respo
 def _classify(error: Exception) -> tuple[int, str, dict[str, Any], dict[str, str] | None]:
     if isinstance(error, InvalidMessage):
         return 400, f"{error.field}: {error.reason}", _invalid(error.field, error.reason), None
-    if isinstance(error, ValidationException):
-        return 400, *_validation(error), None
-    if isinstance(error, HTTPException):
+    if isinstance(error, HTTPException) and error.status_code == 400:
+        return 400, *_bad_request(error), None
+    if isinstance(error, HTTPException) and error.status_code < 500:
         return error.status_code, error.detail, {}, error.headers
     if isinstance(error, NotFound):
         return 404, "no such notification", {}, None
@@ -60,11 +60,13 @@ def _classify(error: Exception) -> tuple[int, str, dict[str, Any], dict[str, str
     return 500, "an unexpected error occurred", {}, None
 
 
-def _validation(error: ValidationException) -> tuple[str, dict[str, Any]]:
+def _bad_request(error: HTTPException) -> tuple[str, dict[str, Any]]:
     items = [item for item in error.extra or [] if isinstance(item, dict)] or [{}]
     reason, field = items[0].get("message", error.detail), items[0].get("key")
     if reason.startswith("JSON is malformed"):
-        return "the request body is not valid JSON", {}
+        field, reason = "body", "is not valid JSON"
+    if reason == "'data'":  # Litestar found no body at all
+        field, reason = "body", "is empty; a JSON object is expected"
     if reason.startswith("Invalid value") and field in (None, "channel"):
         field, reason = "channel", "must be one of email, sms, whatsapp"
     if reason.startswith(("Object missing required field", "Object contains unknown field")):

@@ -7,7 +7,7 @@ import pytest
 from dependency_injector import providers
 
 from application.access import Access
-from application.errors import InvalidToken
+from application.errors import ApplicationError, InvalidToken
 from bootstrap.container import Container
 from domain.access import REGISTER_ID, InvalidClient, Scope, UnknownToken
 from tests.fakes import FixedClock
@@ -75,3 +75,15 @@ async def test_revoking_an_unknown_token_says_so(container: Container) -> None:
 async def test_a_client_name_must_be_one_word(container: Container, client: str) -> None:
     with pytest.raises(InvalidClient):
         await container.access().issue_token(client, list(Scope), timedelta(days=1))
+
+
+async def test_a_process_that_cannot_sign_records_no_token(container: Container) -> None:
+    authority = container.token_authority()
+    verify_only = type(authority)(
+        "HS256", authority.verifying_key, None, "notifications", "notifications-api"
+    )
+    with container.token_authority.override(providers.Object(verify_only)):
+        container.access.reset()
+        with pytest.raises(ApplicationError):
+            await container.access().issue_token("bank", list(Scope), timedelta(days=1))
+        assert await container.access().list_tokens() == []
