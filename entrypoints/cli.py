@@ -56,11 +56,13 @@ def serve(container: Container, args: argparse.Namespace) -> None:
 
 def work(container: Container, args: argparse.Namespace) -> None:
     async def run() -> None:
-        worker = container.worker()
+        worker, stopping = container.worker(), asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, worker.stop)
-        await worker.run()
+            loop.add_signal_handler(signum, stopping.set)
+        worker.start()
+        await stopping.wait()
+        await worker.shutdown(container.settings().shutdown_timeout)
 
     asyncio.run(run())
 

@@ -29,6 +29,22 @@ class Worker:
         self.deliveries = deliveries
         self.slots = asyncio.Semaphore(concurrency)
         self.stopping = asyncio.Event()
+        self._running: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._running = asyncio.create_task(self.run())
+
+    async def shutdown(self, grace_seconds: float) -> None:
+        """Stops taking work and waits for deliveries in flight; cancels those still running then.
+
+        A cancelled delivery's message was not acknowledged: it is delivered again later.
+        """
+        self.stop()
+        if self._running:
+            try:
+                await asyncio.wait_for(self._running, grace_seconds)
+            except TimeoutError:
+                log.warning("worker.shutdown_timeout", seconds=grace_seconds)
 
     async def run(self) -> None:
         """Works until `stop()`; then takes nothing new and lets deliveries in flight finish."""

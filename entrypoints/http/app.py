@@ -47,16 +47,13 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
         await access.refresh_revocations()
         refreshing = asyncio.create_task(_follow_revocations(access, settings.revocation_refresh))
         worker = container.worker() if run_worker else None
-        working = asyncio.create_task(worker.run()) if worker else None
+        if worker:
+            worker.start()
         try:
             yield
         finally:
-            if worker and working:
-                worker.stop()
-                try:
-                    await asyncio.wait_for(working, settings.shutdown_timeout)
-                except TimeoutError:
-                    log.warning("worker.shutdown_timeout", seconds=settings.shutdown_timeout)
+            if worker:
+                await worker.shutdown(settings.shutdown_timeout)
             refreshing.cancel()
 
     app = Litestar(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import time
 from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import Service
+from tests.e2e.conftest import COMMAND, ROOT, Service
 
 KINDS: list[dict[str, Any]] = [
     {
@@ -62,7 +64,19 @@ def test_each_kind_of_notification_is_delivered_to_the_outbox(service: Service) 
     events = httpx.get(f"{service.url}/v1/notifications/{ids[0]}/events", headers=auth).json()
     assert [e["type"] for e in events] == ["Requested", "Delivered"]
     assert service.terminate() == 0
-    assert '"event": "worker.stopped"' in service.log.read_text()
+    log = service.log.read_text()
+    assert '"event": "worker.stopped"' in log
+    for secret in [
+        auth["Authorization"].split()[1],
+        "alice@example.org",
+        "+15551234567",
+        "Your code is 1234",
+    ]:
+        assert secret not in log
+    records = [json.loads(line) for line in log.splitlines()]
+    delivered = {r["notification_id"] for r in records if r["event"] == "notification.delivered"}
+    assert delivered == set(ids)
+    assert all(r["request_id"] for r in records if r["event"] == "http.request")
 
 
 def test_notifications_pending_when_the_process_is_killed_are_delivered_after_a_restart(
@@ -88,6 +102,20 @@ def test_a_burst_cut_short_by_kill_is_delivered_once_each_after_a_restart(servic
     for notification_id in ids:
         events = httpx.get(f"{service.url}/v1/notifications/{notification_id}/events", headers=auth).json()
         assert [e["type"] for e in events] == ["Requested", "Delivered"]
+
+
+def test_a_separate_worker_process_delivers_what_the_api_accepts(service: Service) -> None:
+    service.start("--no-worker")
+    auth = issue_token(service)
+    with (service.data_dir / "worker.log").open("wb") as log:
+        worker = subprocess.Popen([*COMMAND, "worker"], env=service.env, cwd=ROOT, stderr=log)
+    try:
+        ids = [send(service, auth, body) for body in KINDS]
+        wait_until_delivered(service, auth, ids)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
+    assert outbox(service) == sorted(ids)
 
 
 def test_a_token_revoked_with_the_cli_is_refused_by_the_running_service(service: Service) -> None:

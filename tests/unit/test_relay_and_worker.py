@@ -97,3 +97,25 @@ async def test_the_worker_finishes_a_delivery_in_flight_when_stopped(container: 
         await asyncio.wait_for(working, 5)
     n = await container.notifications().get_notification_status("bank", notification_id)
     assert n.status is Status.DELIVERED
+
+
+async def test_a_delivery_outlasting_the_grace_period_is_cancelled_and_left_for_later(
+    container: Container,
+) -> None:
+    started = asyncio.Event()
+
+    class Hanging(RecordingProvider):
+        async def deliver(self, notification: Notification) -> Receipt:
+            started.set()
+            await asyncio.Event().wait()
+            raise AssertionError("never reached")
+
+    with container.delivery_providers.override(providers.Object(dict.fromkeys(Channel, Hanging()))):
+        [notification_id] = await send_many(container, 1)
+        worker = container.worker()
+        worker.start()
+        await asyncio.wait_for(started.wait(), 5)
+        await asyncio.wait_for(worker.shutdown(grace_seconds=0.1), 5)
+    n = await container.notifications().get_notification_status("bank", notification_id)
+    assert n.status is Status.PENDING
+    assert container.queue().safe_position(sent_up_to=10) == 0
