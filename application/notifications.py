@@ -29,12 +29,20 @@ class Notifications:
         reference: str | None = None,
         idempotency_key: str | None = None,
     ) -> Notification:
-        """Records a new notification, or returns the one an earlier request with the key made."""
-        if idempotency_key is None:
-            notification = Notification.request(uuid4(), client, message, reference)
+        """Records a new notification, or returns the one an earlier request with the key made.
+
+        With a key, the id follows from the client and the key, so a repeated request collides in
+        the store itself, whichever process it reaches.
+        """
+        digest = request_digest(message, reference) if idempotency_key else None
+        notification_id = uuid5(IDEMPOTENCY_NAMESPACE, f"{client}\n{idempotency_key}") if digest else uuid4()
+        notification = Notification.request(notification_id, client, message, reference, digest)
+        try:
             await self.store.save(notification)
-        else:
-            notification = await self._send_once(client, message, reference, idempotency_key)
+        except Conflict:
+            if idempotency_key is None:
+                raise
+            return await self._earlier(notification_id, digest, idempotency_key)
         log.info(
             "notification.requested",
             notification_id=str(notification.id),
@@ -55,23 +63,12 @@ class Notifications:
         await self.get_notification_status(client, notification_id)
         return await self.store.history(notification_id)
 
-    async def _send_once(
-        self, client: str, message: Message, reference: str | None, key: str
-    ) -> Notification:
-        # The id follows from the client and its key, so a repeated request collides in the store
-        # itself, whichever process it reaches.
-        digest = request_digest(message, reference)
-        notification = Notification.request(
-            uuid5(IDEMPOTENCY_NAMESPACE, f"{client}\n{key}"), client, message, reference, digest
-        )
-        try:
-            await self.store.save(notification)
-        except Conflict:
-            earlier: Notification = await self.store.get(notification.id)
-            if earlier.request_digest != digest:
-                raise IdempotencyKeyReused(key) from None
-            return earlier
-        return notification
+    async def _earlier(self, notification_id: UUID, digest: str | None, key: str) -> Notification:
+        earlier: Notification = await self.store.get(notification_id)
+        if earlier.request_digest != digest:
+            raise IdempotencyKeyReused(key)
+        log.info("notification.replayed", notification_id=str(notification_id), client=earlier.client)
+        return earlier
 
 
 def request_digest(message: Message, reference: str | None) -> str:
