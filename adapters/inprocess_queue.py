@@ -9,13 +9,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import structlog
+
 from application.ports import Delivery, QueueMessage
+
+log = structlog.get_logger("notifications")
 
 
 class InProcessQueue:
     def __init__(self) -> None:
         self._ready: asyncio.Queue[Delivery] = asyncio.Queue()
         self._unacknowledged: dict[int, QueueMessage] = {}
+        self.dead_letters: list[QueueMessage] = []
 
     async def send(self, messages: Sequence[QueueMessage]) -> None:
         for message in messages:
@@ -39,8 +44,19 @@ class InProcessQueue:
         again = Delivery(delivery.message, delivery.receive_count + 1)
         asyncio.get_running_loop().call_later(delay_seconds, self._ready.put_nowait, again)
 
+    async def extend(self, delivery: Delivery, seconds: float) -> None:
+        return None  # nobody else receives from this queue
+
+    async def dead_letter(self, delivery: Delivery) -> None:
+        self._unacknowledged.pop(delivery.message.position, None)
+        self.dead_letters.append(delivery.message)
+        log.warning("queue.dead_lettered", notification_id=str(delivery.message.notification_id))
+
     def safe_position(self, sent_up_to: int) -> int:
         return min(self._unacknowledged) - 1 if self._unacknowledged else sent_up_to
 
     async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
         return None

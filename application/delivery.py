@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 
 import structlog
 
 from application.errors import Conflict, NotFound, PermanentDeliveryError, TransientDeliveryError
-from application.ports import EventStore, NotificationProvider
+from application.ports import Clock, EventStore, NotificationProvider
 from domain.messages import Channel
 from domain.notification import Notification
 
@@ -21,24 +23,32 @@ class RetryPolicy:
     max_attempts: int = 5
     base_delay: float = 1.0
     max_delay: float = 300.0
+    attempt_timeout: float = 30.0
 
     def delay(self, attempts: int) -> float:
         """Seconds to wait after the given number of failed attempts: doubling, capped."""
         return float(min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay))
 
+    @property
+    def lease(self) -> timedelta:
+        """How long a claimed attempt keeps other workers away: it ends before this, or fails."""
+        return timedelta(seconds=self.attempt_timeout + 5)
+
 
 @dataclass(frozen=True)
 class Outcome:
-    """Done, or to be tried again after `retry_in` seconds."""
+    """Done, dead (attempts exhausted: the message belongs in the dead-letter queue), or to be
+    tried again after `retry_in` seconds."""
 
     retry_in: float | None = None
+    dead: bool = False
 
     @property
     def done(self) -> bool:
         return self.retry_in is None
 
 
-DONE = Outcome()
+DONE, DEAD = Outcome(), Outcome(dead=True)
 
 
 class Deliveries:
@@ -47,13 +57,18 @@ class Deliveries:
         store: EventStore,
         providers: Mapping[Channel, NotificationProvider],
         policy: RetryPolicy,
+        clock: Clock,
+        worker: str,
     ) -> None:
         self.store = store
         self.providers = providers
         self.policy = policy
+        self.clock = clock
+        self.worker = worker
 
     async def deliver_notification(self, notification_id: UUID) -> Outcome:
-        """Tries to deliver once. Safe to call again: a finished notification is left as it is."""
+        """Makes one attempt. Safe to call again, and from several workers at once: only the worker
+        whose claim is stored first calls the provider, and a finished notification is left alone."""
         try:
             notification: Notification = await self.store.get(notification_id)
         except NotFound:
@@ -61,12 +76,52 @@ class Deliveries:
             return DONE
         if notification.is_terminal:
             return DONE
-        await self._attempt(notification)
+        now = self.clock.now()
+        if notification.is_claimed(now):
+            assert notification.claimed_until is not None
+            return Outcome(retry_in=(notification.claimed_until - now).total_seconds())
+        if notification.attempts >= self.policy.max_attempts:
+            notification.give_up("the earlier attempts ended without an outcome")
+            return await self._record(notification, DEAD)
+        provider = self.providers.get(notification.channel)
+        if provider is None:
+            notification.refuse(f"no provider is configured for the {notification.channel} channel")
+            return await self._record(notification, DONE)
+        notification.begin_attempt(self.worker, now, self.policy.lease)
         try:
             await self.store.save(notification)
-        except Conflict:
-            log.info("delivery.already_recorded", notification_id=str(notification_id))
+        except Conflict:  # another worker claimed or finished it first: look again later
+            return Outcome(retry_in=self.policy.base_delay)
+        return await self._record(notification, await self._attempt(notification, provider))
+
+    async def _attempt(self, notification: Notification, provider: NotificationProvider) -> Outcome:
+        try:
+            receipt = await asyncio.wait_for(provider.deliver(notification), self.policy.attempt_timeout)
+        except PermanentDeliveryError as error:
+            notification.refuse(str(error))
             return DONE
+        except TransientDeliveryError as error:
+            notification.record_failed_attempt(str(error), self.policy.max_attempts)
+        except TimeoutError:
+            reason = f"the provider did not answer within {self.policy.attempt_timeout:g} s"
+            notification.record_failed_attempt(reason, self.policy.max_attempts)
+        except Exception as error:  # a provider's bug must not lose the notification
+            log.exception("delivery.provider_error", notification_id=str(notification.id))
+            reason = f"unexpected provider error: {type(error).__name__}"
+            notification.record_failed_attempt(reason, self.policy.max_attempts)
+        else:
+            notification.deliver(receipt)
+            return DONE
+        if notification.is_terminal:
+            return DEAD
+        return Outcome(retry_in=self.policy.delay(notification.attempts))
+
+    async def _record(self, notification: Notification, outcome: Outcome) -> Outcome:
+        try:
+            await self.store.save(notification)
+        except Conflict:  # the message comes back, to find what the other writer recorded
+            log.info("delivery.conflict", notification_id=str(notification.id))
+            return Outcome(retry_in=self.policy.base_delay)
         log.info(
             f"notification.{notification.status.value if notification.is_terminal else 'attempt_failed'}",
             notification_id=str(notification.id),
@@ -76,25 +131,4 @@ class Deliveries:
             attempts=notification.attempts,
             reason=notification.reason,
         )
-        if notification.is_terminal:
-            return DONE
-        return Outcome(retry_in=self.policy.delay(notification.attempts))
-
-    async def _attempt(self, notification: Notification) -> None:
-        provider = self.providers.get(notification.channel)
-        if provider is None:
-            notification.refuse(f"no provider is configured for the {notification.channel} channel")
-            return
-        try:
-            receipt = await provider.deliver(notification)
-        except PermanentDeliveryError as error:
-            notification.refuse(str(error))
-        except TransientDeliveryError as error:
-            notification.record_failed_attempt(str(error), self.policy.max_attempts)
-        except Exception as error:  # a provider's bug must not lose the notification
-            log.exception("delivery.provider_error", notification_id=str(notification.id))
-            notification.record_failed_attempt(
-                f"unexpected provider error: {type(error).__name__}", self.policy.max_attempts
-            )
-        else:
-            notification.deliver(receipt)
+        return outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,20 @@ class QueueMessage:
 
     notification_id: UUID
     position: int
+
+    def encode(self) -> str:
+        return json.dumps({"v": 1, "notification_id": str(self.notification_id), "position": self.position})
+
+    @classmethod
+    def decode(cls, text: str) -> QueueMessage:
+        """Reads a message body. Raises ValueError for a body no version of the service wrote."""
+        try:
+            body = json.loads(text)
+            if body.get("v") != 1:
+                raise ValueError(f"unknown message version {body.get('v')!r}")
+            return cls(UUID(body["notification_id"]), int(body["position"]))
+        except (TypeError, KeyError, AttributeError, json.JSONDecodeError) as error:
+            raise ValueError(f"not a notification message: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -101,6 +116,12 @@ class NotificationQueue(Protocol):
     async def retry_later(self, delivery: Delivery, delay_seconds: float) -> None:
         """Hands the message back to the queue, to be received again after the delay."""
 
+    async def extend(self, delivery: Delivery, seconds: float) -> None:
+        """Keeps the message from other receivers for `seconds` more, while its delivery runs."""
+
+    async def dead_letter(self, delivery: Delivery) -> None:
+        """Moves the message to the dead-letter queue, for an operator to look at."""
+
     def safe_position(self, sent_up_to: int) -> int:
         """Returns the log position up to which no sent message can be lost any more.
 
@@ -110,6 +131,9 @@ class NotificationQueue(Protocol):
 
     async def ping(self) -> None:
         """Returns if the queue answers. Raises QueueUnavailable."""
+
+    async def close(self) -> None:
+        """Releases the queue's connections; nothing is called after."""
 
 
 @runtime_checkable

@@ -23,7 +23,18 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     data_dir: str = "var"
     event_store: Literal["sqlite", "memory"] = "sqlite"
     sqlite_path: str = ""
-    queue: Literal["inprocess"] = "inprocess"
+    queue: Literal["inprocess", "sqs", "azure"] = "inprocess"
+    queue_visibility_timeout: Annotated[int, Meta(ge=5, le=43_200)] = 30
+    sqs_queue_url: str = ""
+    sqs_region: str = ""
+    sqs_endpoint_url: str = ""
+    sqs_dead_letter_queue_url: str = ""
+    azure_connection_string: str = ""
+    azure_account_url: str = ""
+    azure_credential: str = ""
+    azure_queue_name: str = "notifications"
+    azure_poison_queue_name: str = ""
+    relay: bool = True
     email_provider: Provider = "outbox"
     sms_provider: Provider = "outbox"
     whatsapp_provider: Provider = "outbox"
@@ -39,6 +50,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     retry_base_delay: Positive = 1.0
     retry_max_delay: Positive = 300.0
     worker_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 16
+    attempt_timeout: Positive = 30.0
     host: str = "127.0.0.1"
     port: Annotated[int, Meta(ge=0, le=65535)] = 8000
     max_request_bytes: Annotated[int, Meta(ge=1024)] = 1_048_576
@@ -52,6 +64,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
             raise ValueError("must be at least 32 characters - at `$.jwt_secret`")
         if not self.jwt_algorithm.startswith("HS") and not self.jwt_public_key_file:
             raise ValueError(f"is required with {self.jwt_algorithm} - at `$.jwt_public_key_file`")
+        if self.queue == "sqs" and not self.sqs_queue_url:
+            raise ValueError("is required with NOTIFICATIONS_QUEUE=sqs - at `$.sqs_queue_url`")
+        if self.queue == "azure" and not (self.azure_connection_string or self.azure_account_url):
+            raise ValueError(
+                "or NOTIFICATIONS_AZURE_ACCOUNT_URL is required with NOTIFICATIONS_QUEUE=azure"
+                " - at `$.azure_connection_string`"
+            )
 
     @property
     def data_path(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -45,6 +46,7 @@ class Notification(Aggregate):
         self.status = Status.PENDING
         self.attempts = 0
         self.reason: str | None = None
+        self.claimed_until: datetime | None = None
 
     @classmethod
     def request(
@@ -73,6 +75,20 @@ class Notification(Aggregate):
     def is_terminal(self) -> bool:
         return self.status is not Status.PENDING
 
+    def is_claimed(self, now: datetime) -> bool:
+        """Whether a worker's attempt is under way, so that no other worker may start one."""
+        return self.claimed_until is not None and now < self.claimed_until
+
+    def begin_attempt(self, worker: str, now: datetime, lease: timedelta) -> None:
+        """Claims the next delivery attempt for the worker until `now + lease`.
+
+        Recorded before the provider is called: of two workers holding the same notification,
+        only the one whose claim is stored first calls the provider.
+        """
+        if self.is_terminal or self.is_claimed(now):
+            raise AttemptNotAllowed(self.id)
+        self._delivery_started(worker=worker, claimed_until=now + lease)
+
     def deliver(self, receipt: Receipt) -> None:
         if not self.is_terminal:
             self._delivered(provider=receipt.provider, provider_message_id=receipt.message_id)
@@ -83,22 +99,36 @@ class Notification(Aggregate):
             return
         self._delivery_attempt_failed(reason=reason)
         if self.attempts >= max_attempts:
-            self._refused(reason=f"delivery attempts exhausted ({self.attempts}): {reason}")
+            self.give_up(reason)
+
+    def give_up(self, last_error: str) -> None:
+        """Refuses the notification because its delivery attempts are exhausted."""
+        self.refuse(f"delivery attempts exhausted ({self.attempts}): {last_error}")
 
     def refuse(self, reason: str) -> None:
         if not self.is_terminal:
             self._refused(reason=reason)
 
+    @event("DeliveryStarted")
+    def _delivery_started(self, worker: str, claimed_until: datetime) -> None:
+        self.attempts += 1
+        self.claimed_until = claimed_until
+
     @event("Delivered")
     def _delivered(self, provider: str, provider_message_id: str | None) -> None:
         self.status = Status.DELIVERED
-        self.attempts += 1
+        self.claimed_until = None
 
     @event("DeliveryAttemptFailed")
     def _delivery_attempt_failed(self, reason: str) -> None:
-        self.attempts += 1
+        self.claimed_until = None
 
     @event("Refused")
     def _refused(self, reason: str) -> None:
         self.status = Status.REFUSED
         self.reason = reason
+        self.claimed_until = None
+
+
+class AttemptNotAllowed(Exception):
+    """The notification is finished, or another worker's attempt is under way."""

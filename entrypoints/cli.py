@@ -63,6 +63,7 @@ def work(container: Container, args: argparse.Namespace) -> None:
         worker.start()
         await stopping.wait()
         await worker.shutdown(container.settings().shutdown_timeout)
+        await container.queue().close()
 
     asyncio.run(run())
 

@@ -15,19 +15,25 @@ from application.relay import Relay
 log = structlog.get_logger("notifications")
 
 RECEIVE_BATCH = 10
-RECEIVE_WAIT = 0.5
+RECEIVE_WAIT = 5.0
 RELAY_INTERVAL = 0.05
 UNAVAILABLE_BACKOFF = (0.5, 30.0)
 
 
 class Worker:
     def __init__(
-        self, relay: Relay, queue: NotificationQueue, deliveries: Deliveries, concurrency: int
+        self,
+        relay: Relay | None,
+        queue: NotificationQueue,
+        deliveries: Deliveries,
+        concurrency: int,
+        visibility_timeout: float,
     ) -> None:
         self.relay = relay
         self.queue = queue
         self.deliveries = deliveries
-        self.slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self.visibility_timeout = visibility_timeout
         self.stopping = asyncio.Event()
         self._running: asyncio.Task[None] | None = None
 
@@ -48,16 +54,18 @@ class Worker:
 
     async def run(self) -> None:
         """Works until `stop()`; then takes nothing new and lets deliveries in flight finish."""
-        log.info("worker.started")
-        relaying = asyncio.create_task(self._relay())
+        log.info("worker.started", relay=self.relay is not None)
+        relaying = asyncio.create_task(self._relay()) if self.relay else None
         await self._consume()
-        await relaying
+        if relaying:
+            await relaying
         log.info("worker.stopped")
 
     def stop(self) -> None:
         self.stopping.set()
 
     async def _relay(self) -> None:
+        assert self.relay is not None
         delay = UNAVAILABLE_BACKOFF[0]
         while not self.stopping.is_set():
             try:
@@ -74,14 +82,16 @@ class Worker:
     async def _consume(self) -> None:
         in_flight: set[asyncio.Task[None]] = set()
         while not self.stopping.is_set():
+            if len(in_flight) >= self.concurrency:
+                await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                continue
             try:
-                batch = await self.queue.receive(RECEIVE_BATCH, RECEIVE_WAIT)
+                batch = await self._receive(min(RECEIVE_BATCH, self.concurrency - len(in_flight)))
             except QueueUnavailable as error:
                 log.warning("worker.queue_unavailable", error=str(error))
                 await self._pause(UNAVAILABLE_BACKOFF[0])
                 continue
             for delivery in batch:
-                await self.slots.acquire()
                 task = asyncio.create_task(self._handle(delivery))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
@@ -89,14 +99,30 @@ class Worker:
             log.info("worker.draining", in_flight=len(in_flight))
             await asyncio.gather(*in_flight, return_exceptions=True)
 
+    async def _receive(self, count: int) -> list[Delivery]:
+        """Receives, or returns nothing as soon as the worker is stopped."""
+        receiving = asyncio.ensure_future(self.queue.receive(count, RECEIVE_WAIT))
+        stopped = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait({receiving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not receiving.done():
+            receiving.cancel()  # a message taken meanwhile comes back after its visibility timeout
+            return []
+        return receiving.result()
+
     async def _handle(self, delivery: Delivery) -> None:
+        keeping = asyncio.create_task(self._keep_hidden(delivery))
         try:
             try:
                 outcome = await self.deliveries.deliver_notification(delivery.message.notification_id)
             except StoreUnavailable as error:
                 log.warning("delivery.store_unavailable", error=str(error))
                 outcome = Outcome(retry_in=UNAVAILABLE_BACKOFF[0])
-            if outcome.retry_in is None:
+            finally:
+                keeping.cancel()
+            if outcome.dead:
+                await self.queue.dead_letter(delivery)
+            elif outcome.retry_in is None:
                 await self.queue.acknowledge(delivery)
             else:
                 await self.queue.retry_later(delivery, outcome.retry_in)
@@ -104,8 +130,14 @@ class Worker:
             log.exception("delivery.failed", notification_id=str(delivery.message.notification_id))
             with contextlib.suppress(Exception):  # if this fails too, the queue's own timeout returns it
                 await self.queue.retry_later(delivery, UNAVAILABLE_BACKOFF[1])
-        finally:
-            self.slots.release()
+
+    async def _keep_hidden(self, delivery: Delivery) -> None:
+        while True:
+            await asyncio.sleep(self.visibility_timeout / 2)
+            try:
+                await self.queue.extend(delivery, self.visibility_timeout)
+            except QueueUnavailable as error:
+                log.warning("worker.extend_failed", error=str(error))
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

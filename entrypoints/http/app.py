@@ -55,6 +55,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             if worker:
                 await worker.shutdown(settings.shutdown_timeout)
             refreshing.cancel()
+            await container.queue().close()
 
     app = Litestar(
         route_handlers=[NotificationsController, HealthController],

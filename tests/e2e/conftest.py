@@ -29,7 +29,12 @@ class Service:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "NOTIFICATIONS_DATA_DIR": str(data_dir), "NOTIFICATIONS_LOG_FORMAT": "json"}
+        self.env = {
+            **os.environ,
+            "NOTIFICATIONS_DATA_DIR": str(data_dir),
+            "NOTIFICATIONS_LOG_FORMAT": "json",
+            "NOTIFICATIONS_ATTEMPT_TIMEOUT": "2",  # an attempt cut by kill -9 is retried 7 s later
+        }
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "service.log"
 

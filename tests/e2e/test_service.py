@@ -62,7 +62,7 @@ def test_each_kind_of_notification_is_delivered_to_the_outbox(service: Service) 
     sms = json.loads((service.data_dir / "outbox" / "sms" / f"{ids[1]}.json").read_text())
     assert sms["body"] == "Your code is 1234"
     events = httpx.get(f"{service.url}/v1/notifications/{ids[0]}/events", headers=auth).json()
-    assert [e["type"] for e in events] == ["Requested", "Delivered"]
+    assert [e["type"] for e in events] == ["Requested", "DeliveryStarted", "Delivered"]
     assert service.terminate() == 0
     log = service.log.read_text()
     assert '"event": "worker.stopped"' in log
@@ -101,7 +101,7 @@ def test_a_burst_cut_short_by_kill_is_delivered_once_each_after_a_restart(servic
     wait_until_delivered(service, auth, ids)
     for notification_id in ids:
         events = httpx.get(f"{service.url}/v1/notifications/{notification_id}/events", headers=auth).json()
-        assert [e["type"] for e in events] == ["Requested", "Delivered"]
+        assert [e["type"] for e in events] == ["Requested", "DeliveryStarted", "Delivered"]
 
 
 def test_a_separate_worker_process_delivers_what_the_api_accepts(service: Service) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -39,6 +40,7 @@ def test_the_adapter_serves_both_ports(store: EventSourcedStore) -> None:
 
 async def test_a_saved_notification_is_rebuilt_from_its_events(store: EventSourcedStore) -> None:
     notification = new()
+    notification.begin_attempt("worker-1", datetime.now(UTC), timedelta(seconds=35))
     notification.deliver(Receipt("fake", "m-1"))
     await store.save(notification)
     stored = await store.get(notification.id)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from uuid import UUID
 
 from dependency_injector import providers
 
 from application.errors import PermanentDeliveryError, TransientDeliveryError
+from application.delivery import RetryPolicy
 from bootstrap.container import Container
 from domain.messages import Channel, PhoneNumber, Sms
 from domain.notification import Status
@@ -52,7 +54,7 @@ async def test_a_permanent_failure_refuses_with_the_reason(container: Container)
     with container.delivery_providers.override(providers.Object(dict.fromkeys(Channel, failing))):
         notification_id = await send(container)
         assert (await container.deliveries().deliver_notification(notification_id)).done
-    assert await status(container, notification_id) == (Status.REFUSED, 0, "21610: unsubscribed recipient")
+    assert await status(container, notification_id) == (Status.REFUSED, 1, "21610: unsubscribed recipient")
 
 
 async def test_attempts_run_out_and_the_notification_is_refused(container: Container) -> None:
@@ -105,6 +107,68 @@ async def test_two_workers_racing_record_one_outcome(
 ) -> None:
     notification_id = await send(container)
     deliveries = container.deliveries()
-    await asyncio.gather(*(deliveries.deliver_notification(notification_id) for _ in range(4)))
+    outcomes = await asyncio.gather(*(deliveries.deliver_notification(notification_id) for _ in range(4)))
     events = await container.notifications().get_notification_events("bank", notification_id)
-    assert [e.type for e in events] == ["Requested", "Delivered"]
+    assert [e.type for e in events] == ["Requested", "DeliveryStarted", "Delivered"]
+    assert provider.calls == 1
+    assert sum(o.done for o in outcomes) == 1  # the others look again later, and then find it done
+
+
+async def test_a_notification_claimed_by_a_live_attempt_is_looked_at_again_when_the_claim_lapses(
+    container: Container, provider: RecordingProvider
+) -> None:
+    notification_id = await send(container)
+    notification = await container.event_store().get(notification_id)
+    notification.begin_attempt("another-worker", container.clock().now(), timedelta(seconds=20))
+    await container.event_store().save(notification)
+    outcome = await container.deliveries().deliver_notification(notification_id)
+    assert outcome.retry_in is not None and 19 < outcome.retry_in <= 20
+    assert provider.calls == 0
+
+
+async def test_attempts_that_ended_in_crashes_exhaust_the_notification(container: Container) -> None:
+    notification_id = await send(container)
+    store, limit = container.event_store(), container.settings().max_attempts
+    long_ago = container.clock().now() - timedelta(hours=1)
+    for minute in range(limit):  # each attempt claimed, then its worker died
+        notification = await store.get(notification_id)
+        notification.begin_attempt(
+            "crashed-worker", long_ago + timedelta(minutes=minute), timedelta(seconds=1)
+        )
+        await store.save(notification)
+    outcome = await container.deliveries().deliver_notification(notification_id)
+    assert outcome.dead
+    state, attempts, reason = await status(container, notification_id)
+    assert (state, attempts) == (Status.REFUSED, limit)
+    assert reason == f"delivery attempts exhausted ({limit}): the earlier attempts ended without an outcome"
+
+
+async def test_the_last_failed_attempt_sends_the_message_to_the_dead_letter_queue(
+    container: Container,
+) -> None:
+    failing = RecordingProvider([TransientDeliveryError("timeout")] * 10)
+    with container.delivery_providers.override(providers.Object(dict.fromkeys(Channel, failing))):
+        notification_id = await send(container)
+        outcomes = [
+            await container.deliveries().deliver_notification(notification_id)
+            for _ in range(container.settings().max_attempts)
+        ]
+    assert [o.dead for o in outcomes] == [False] * (len(outcomes) - 1) + [True]
+
+
+async def test_a_provider_that_does_not_answer_in_time_fails_the_attempt(container: Container) -> None:
+    class Silent:
+        async def deliver(self, notification: object) -> None:
+            await asyncio.sleep(10)
+
+    with (
+        container.retry_policy.override(providers.Object(RetryPolicy(attempt_timeout=0.05))),
+        container.delivery_providers.override(providers.Object(dict.fromkeys(Channel, Silent()))),
+    ):
+        container.deliveries.reset()
+        notification_id = await send(container)
+        outcome = await container.deliveries().deliver_notification(notification_id)
+    assert outcome.retry_in is not None
+    events = await container.notifications().get_notification_events("bank", notification_id)
+    assert events[-1].type == "DeliveryAttemptFailed"
+    assert events[-1].data["reason"] == "the provider did not answer within 0.05 s"

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.messages import PhoneNumber, Sms
-from domain.notification import Notification, Receipt, Status
+from domain.notification import AttemptNotAllowed, Notification, Receipt, Status
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+LEASE = timedelta(seconds=35)
 
 TERMINAL = {"Delivered", "Refused"}
 
@@ -31,6 +36,7 @@ def state(notification: Notification) -> tuple[Any, ...]:
         notification.status,
         notification.attempts,
         notification.reason,
+        notification.claimed_until,
         notification.message,
     )
 
@@ -44,17 +50,44 @@ def test_a_new_notification_is_pending() -> None:
 
 def test_a_delivered_notification_counts_its_attempt() -> None:
     notification = requested()
+    notification.begin_attempt("worker-1", NOW, LEASE)
     notification.deliver(Receipt("fake", "m-1"))
     assert (notification.status, notification.attempts) == (Status.DELIVERED, 1)
 
 
 def test_a_failed_attempt_leaves_it_pending_until_attempts_run_out() -> None:
     notification = requested()
+    notification.begin_attempt("worker-1", NOW, LEASE)
     notification.record_failed_attempt("timeout", max_attempts=2)
     assert notification.status is Status.PENDING
+    notification.begin_attempt("worker-1", NOW, LEASE)
     notification.record_failed_attempt("timeout", max_attempts=2)
     assert notification.status is Status.REFUSED
     assert notification.reason == "delivery attempts exhausted (2): timeout"
+
+
+def test_an_attempt_under_way_keeps_other_workers_away_until_its_claim_lapses() -> None:
+    notification = requested()
+    notification.begin_attempt("worker-1", NOW, LEASE)
+    assert notification.is_claimed(NOW + LEASE / 2)
+    with pytest.raises(AttemptNotAllowed):
+        notification.begin_attempt("worker-2", NOW + LEASE / 2, LEASE)
+    notification.begin_attempt("worker-2", NOW + LEASE, LEASE)
+    assert notification.attempts == 2
+
+
+def test_an_outcome_ends_the_claim() -> None:
+    notification = requested()
+    notification.begin_attempt("worker-1", NOW, LEASE)
+    notification.record_failed_attempt("busy", max_attempts=5)
+    assert not notification.is_claimed(NOW)
+
+
+def test_no_attempt_begins_on_a_finished_notification() -> None:
+    notification = requested()
+    notification.refuse("unsubscribed")
+    with pytest.raises(AttemptNotAllowed):
+        notification.begin_attempt("worker-1", NOW, LEASE)
 
 
 def test_delivering_twice_records_one_delivery() -> None:
@@ -76,7 +109,7 @@ def test_a_refused_notification_is_never_delivered() -> None:
 
 
 commands = st.lists(
-    st.sampled_from(["deliver", "fail", "refuse"]).flatmap(
+    st.sampled_from(["begin", "deliver", "fail", "refuse"]).flatmap(
         lambda name: st.tuples(st.just(name), st.integers(min_value=1, max_value=4))
     ),
     max_size=12,
@@ -84,7 +117,10 @@ commands = st.lists(
 
 
 def run(notification: Notification, command: str, limit: int) -> None:
-    if command == "deliver":
+    if command == "begin":
+        if not notification.is_terminal and not notification.is_claimed(NOW):
+            notification.begin_attempt("worker", NOW, LEASE)
+    elif command == "deliver":
         notification.deliver(Receipt("fake", "m"))
     elif command == "fail":
         notification.record_failed_attempt("busy", max_attempts=limit)

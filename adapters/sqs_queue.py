@@ -1,0 +1,132 @@
+"""The queue on Amazon SQS, through boto3.
+
+Messages carry a notification id and log position, never contents. A message is deleted only once
+its outcome is stored; a retry hides it for the backoff delay; a message for a notification whose
+attempts are exhausted, or one no version of the service wrote, goes to the dead-letter queue.
+boto3 is synchronous: every call runs in a thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import boto3
+import structlog
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from application.errors import QueueUnavailable
+from application.ports import Delivery, QueueMessage
+
+T = TypeVar("T")
+MAX_VISIBILITY = 43_200  # SQS's limit, 12 hours
+log = structlog.get_logger("notifications")
+
+
+class SqsQueue:
+    def __init__(
+        self,
+        queue_url: str,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        visibility_timeout: int = 30,
+        dead_letter_queue_url: str | None = None,
+    ) -> None:
+        self.queue_url = queue_url
+        self.visibility_timeout = visibility_timeout
+        self._dead_letter_url = dead_letter_queue_url
+        self._client = boto3.session.Session().client(
+            "sqs",
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard"}),
+        )
+
+    async def send(self, messages: Sequence[QueueMessage]) -> None:
+        for start in range(0, len(messages), 10):
+            entries = [
+                {"Id": str(i), "MessageBody": m.encode()} for i, m in enumerate(messages[start : start + 10])
+            ]
+            answer = await self._call(
+                self._client.send_message_batch, QueueUrl=self.queue_url, Entries=entries
+            )
+            if answer.get("Failed"):
+                raise QueueUnavailable(f"SQS refused {len(answer['Failed'])} messages: {answer['Failed'][0]}")
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[Delivery]:
+        answer = await self._call(
+            self._client.receive_message,
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=max(1, min(max_messages, 10)),
+            WaitTimeSeconds=min(int(wait_seconds), 20),
+            VisibilityTimeout=self.visibility_timeout,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        deliveries = []
+        for raw in answer.get("Messages", []):
+            try:
+                message = QueueMessage.decode(raw["Body"])
+            except ValueError as error:
+                await self._dead_letter_raw(raw, str(error))
+                continue
+            count = int(raw.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+            deliveries.append(Delivery(message, count, raw["ReceiptHandle"]))
+        return deliveries
+
+    async def acknowledge(self, delivery: Delivery) -> None:
+        await self._call(self._client.delete_message, QueueUrl=self.queue_url, ReceiptHandle=delivery.handle)
+
+    async def retry_later(self, delivery: Delivery, delay_seconds: float) -> None:
+        await self.extend(delivery, delay_seconds)
+
+    async def extend(self, delivery: Delivery, seconds: float) -> None:
+        await self._call(
+            self._client.change_message_visibility,
+            QueueUrl=self.queue_url,
+            ReceiptHandle=delivery.handle,
+            VisibilityTimeout=max(0, min(round(seconds), MAX_VISIBILITY)),
+        )
+
+    async def dead_letter(self, delivery: Delivery) -> None:
+        await self._dead_letter_raw({"Body": delivery.message.encode(), "ReceiptHandle": delivery.handle}, "")
+
+    def safe_position(self, sent_up_to: int) -> int:
+        return sent_up_to
+
+    async def ping(self) -> None:
+        await self._call(
+            self._client.get_queue_attributes, QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
+        )
+
+    async def close(self) -> None:
+        self._client.close()
+
+    async def _dead_letter_raw(self, raw: dict[str, Any], problem: str) -> None:
+        url = await self._dead_letter_queue_url()
+        await self._call(self._client.send_message, QueueUrl=url, MessageBody=raw["Body"])
+        await self._call(
+            self._client.delete_message, QueueUrl=self.queue_url, ReceiptHandle=raw["ReceiptHandle"]
+        )
+        log.warning("queue.dead_lettered", queue="sqs", problem=problem or None)
+
+    async def _dead_letter_queue_url(self) -> str:
+        if self._dead_letter_url is None:  # the queue's redrive policy names it
+            answer = await self._call(
+                self._client.get_queue_attributes, QueueUrl=self.queue_url, AttributeNames=["RedrivePolicy"]
+            )
+            policy = answer.get("Attributes", {}).get("RedrivePolicy")
+            if not policy:
+                raise QueueUnavailable("the SQS queue has no redrive policy and no dead-letter queue is set")
+            name = json.loads(policy)["deadLetterTargetArn"].rsplit(":", 1)[1]
+            self._dead_letter_url = (await self._call(self._client.get_queue_url, QueueName=name))["QueueUrl"]
+        return self._dead_letter_url
+
+    @staticmethod
+    async def _call(operation: Callable[..., T], **arguments: Any) -> T:
+        try:
+            return await asyncio.to_thread(operation, **arguments)
+        except (BotoCoreError, ClientError) as error:
+            raise QueueUnavailable(f"SQS: {error}") from error
