@@ -6,8 +6,8 @@ from uuid import UUID
 
 from dependency_injector import providers
 
-from application.errors import PermanentDeliveryError, TransientDeliveryError
 from application.delivery import RetryPolicy
+from application.errors import PermanentDeliveryError, TransientDeliveryError
 from bootstrap.container import Container
 from domain.messages import Channel, PhoneNumber, Sms
 from domain.notification import Status

@@ -66,5 +66,9 @@ async def test_the_events_of_a_notification_are_listed_oldest_first(container: C
     sent = await container.notifications().send_notification("bank", SMS)
     await container.deliveries().deliver_notification(sent.id)
     events = await container.notifications().get_notification_events("bank", sent.id)
-    assert [(e.type, e.version) for e in events] == [("Requested", 1), ("DeliveryStarted", 2), ("Delivered", 3)]
+    assert [(e.type, e.version) for e in events] == [
+        ("Requested", 1),
+        ("DeliveryStarted", 2),
+        ("Delivered", 3),
+    ]
     assert events[0].data["message"] == {"to": "+15551234567", "body": "Your code is 1234"}
