@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from azure.core.exceptions import AzureError
@@ -22,6 +22,13 @@ from application.ports import Delivery, QueueMessage
 
 T = TypeVar("T")
 POLL_INTERVAL = 1.0
+# Fail within seconds, not minutes: the relay and the worker back off and retry by themselves.
+CLIENT_OPTIONS: dict[str, Any] = {
+    "retry_total": 2,
+    "initial_backoff": 0.5,
+    "increment_base": 1,
+    "connection_timeout": 5,
+}
 log = structlog.get_logger("notifications")
 
 
@@ -49,14 +56,14 @@ class AzureQueue:
         poison_queue_name: str = "",
         visibility_timeout: int = 30,
     ) -> AzureQueue:
-        poison_name = poison_queue_name or f"{queue_name}-poison"
-        if connection_string:
-            queue = QueueClient.from_connection_string(connection_string, queue_name)
-            poison = QueueClient.from_connection_string(connection_string, poison_name)
-        else:
-            queue = QueueClient(account_url, queue_name, credential=credential or None)
-            poison = QueueClient(account_url, poison_name, credential=credential or None)
-        return cls(queue, poison, visibility_timeout)
+        def client(name: str) -> QueueClient:
+            if connection_string:
+                return QueueClient.from_connection_string(connection_string, name, **CLIENT_OPTIONS)
+            return QueueClient(account_url, name, credential=credential or None, **CLIENT_OPTIONS)
+
+        return cls(
+            client(queue_name), client(poison_queue_name or f"{queue_name}-poison"), visibility_timeout
+        )
 
     async def send(self, messages: Sequence[QueueMessage]) -> None:
         await asyncio.gather(*(self._call(self._queue.send_message(m.encode())) for m in messages))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from bootstrap.settings import Settings, load_settings
 from domain.access import Scope
 from domain.messages import Channel
 from tests.fakes import RecordingProvider
+from tests.queue_servers import CREDENTIALS, Azurite, MotoSqs
 
 
 @pytest.fixture
@@ -43,3 +45,20 @@ def container(settings: Settings, provider: RecordingProvider) -> Iterator[Conta
 async def issue(container: Container, client: str = "bank", scopes: list[Scope] | None = None) -> str:
     _, token = await container.access().issue_token(client, scopes or list(Scope), timedelta(hours=1))
     return token
+
+
+@pytest.fixture(scope="session")
+def moto_sqs() -> Iterator[MotoSqs]:
+    os.environ.update(CREDENTIALS)  # boto3's usual chain finds these dummy credentials for moto
+    server = MotoSqs()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    server = Azurite(tmp_path_factory.mktemp("azurite"))
+    server.start()
+    yield server
+    server.stop()
