@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import structlog
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
@@ -12,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from application.ports import EventStore, NotificationQueue
 
 CHECK_TIMEOUT = 2.0
+log = structlog.get_logger("notifications")
 
 
 class HealthController(Controller):
@@ -40,5 +42,6 @@ async def _check(ping: Callable[[], Awaitable[None]]) -> str:
     try:
         await asyncio.wait_for(ping(), CHECK_TIMEOUT)
     except Exception as error:
+        log.warning("health.check_failed", check=ping.__qualname__, error=str(error))
         return f"unavailable: {type(error).__name__}"
     return "ok"
