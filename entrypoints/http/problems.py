@@ -49,6 +49,9 @@ def _classify(error: Exception) -> tuple[int, str, dict[str, Any], dict[str, str
         return 400, *_bad_request(error), None
     if isinstance(error, HTTPException) and error.status_code < 500:
         return error.status_code, error.detail, {}, error.headers
+    if isinstance(error, HTTPException):  # raised by the framework, e.g. a client gone mid-request
+        log.warning("http.server_error", status=error.status_code, detail=error.detail)
+        return error.status_code, _TITLES.get(error.status_code, "Error"), {}, None
     if isinstance(error, NotFound):
         return 404, "no such notification", {}, None
     if isinstance(error, IdempotencyKeyReused):
