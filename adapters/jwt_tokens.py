@@ -16,6 +16,7 @@ from application.ports import TokenClaims
 from domain.access import Scope
 
 _REQUIRED = ("exp", "iat", "sub", "aud", "iss", "jti")
+VERIFIED_CACHE_SIZE = 10_000
 
 
 class JoseTokenAuthority:
@@ -32,6 +33,7 @@ class JoseTokenAuthority:
         self.signing_key = signing_key
         self.issuer = issuer
         self.audience = audience
+        self._verified: dict[str, TokenClaims] = {}
 
     def sign(self, claims: TokenClaims) -> str:
         if self.signing_key is None:
@@ -48,6 +50,19 @@ class JoseTokenAuthority:
         return str(jwt.encode(payload, self.signing_key, algorithm=self.algorithm))
 
     def verify(self, token: str) -> TokenClaims:
+        """Verifies a token once; until it expires, the same token is answered from memory."""
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+        if claims.expires_at <= datetime.now(UTC):
+            del self._verified[token]
+            raise InvalidToken("the token has expired")
+        return claims
+
+    def _verify(self, token: str) -> TokenClaims:
         try:
             if jwt.get_unverified_header(token).get("alg") != self.algorithm:
                 raise InvalidToken("the token is not signed with the expected algorithm")

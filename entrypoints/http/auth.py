@@ -34,7 +34,8 @@ class BearerAuthentication(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=principal.token_id)
 
 
-def requires_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def requires_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    # async: Litestar would run a plain function in a thread, for every request
     needed = handler.opt.get("scope")
     if needed is None:  # the OPTIONS answer Litestar adds to each path needs no token
         return

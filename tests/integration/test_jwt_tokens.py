@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import stat
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -79,3 +80,13 @@ def test_the_embedded_secret_is_generated_once_and_private(tmp_path: Path) -> No
     assert len(secret) >= 64
     assert secret_in_file(path) == secret
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_remembered_token_still_expires() -> None:
+    verifier = authority()
+    soon = TokenClaims(uuid4(), "bank", (Scope.SEND,), NOW, datetime.now(UTC) + timedelta(seconds=1))
+    token = verifier.sign(soon)
+    assert verifier.verify(token).token_id == soon.token_id
+    time.sleep(1.1)
+    with pytest.raises(InvalidToken, match="expired"):
+        verifier.verify(token)

@@ -1,0 +1,85 @@
+"""Group commit: saves that arrive while a transaction is being written go into the next one.
+
+One transaction for many notifications is several times cheaper than one each, and nobody is
+answered before their own events are committed. While a commit runs, new saves gather; the next
+commit takes them all (up to a limit). If a batch conflicts, its saves are retried one by one, so
+that only the save that really conflicts fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+from uuid import UUID
+
+from application.errors import Conflict
+from application.ports import RecordedEvent
+
+MAX_BATCH = 500
+
+
+class _Store(Protocol):
+    async def save(self, *aggregates: Any) -> None: ...
+    async def get(self, aggregate_id: UUID) -> Any: ...
+    async def history(self, aggregate_id: UUID) -> list[RecordedEvent]: ...
+    async def ping(self) -> None: ...
+
+
+class GroupCommit:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+        self._waiting: list[tuple[list[Any], asyncio.Future[None]]] = []
+        self._committing: asyncio.Task[None] | None = None
+
+    async def save(self, *aggregates: Any) -> None:
+        # Taken from the aggregates now, so that a failed batch can be retried save by save.
+        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((events, done))
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_all())
+        await done
+
+    async def get(self, aggregate_id: UUID) -> Any:
+        return await self._store.get(aggregate_id)
+
+    async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
+        return await self._store.history(aggregate_id)
+
+    async def ping(self) -> None:
+        await self._store.ping()
+
+    async def _commit_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[list[Any], asyncio.Future[None]]]) -> None:
+        try:
+            await self._store.save(*(event for events, _ in batch for event in events))
+        except Conflict as error:
+            if len(batch) == 1:
+                _settle(batch[0][1], error)
+                return
+            for events, done in batch:
+                try:
+                    await self._store.save(*events)
+                except Exception as single:
+                    _settle(done, single)
+                else:
+                    _settle(done, None)
+        except Exception as error:
+            for _, done in batch:
+                _settle(done, error)
+        else:
+            for _, done in batch:
+                _settle(done, None)
+
+
+def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+    if done.cancelled():
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
