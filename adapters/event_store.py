@@ -1,7 +1,9 @@
-"""The event store on the eventsourcing library: a SQLite file, or memory for tests.
+"""The event store on the eventsourcing library: a SQLite file, PostgreSQL, or memory for tests.
 
 Also serves the request log: the global, ordered log of requested notifications that the relay
-follows, and the durable positions of its readers (the library's tracking records).
+follows, and the durable positions of its readers (the library's tracking records); and the
+event log that auditors read, every event with its place in its aggregate's hash chain.
+Events are stored encrypted when a cipher key is given.
 """
 
 from __future__ import annotations
@@ -13,49 +15,87 @@ from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, PersistenceError, ProcessRecorder, Tracking
+from eventsourcing.persistence import ProcessRecorder, Tracking
 from eventsourcing.utils import get_topic
 
-from application.errors import Conflict, NotFound, StoreUnavailable
+from adapters.hash_chain import ChainingMapper
+from adapters.persistence import (
+    ENVELOPE,
+    EventLogApplication,
+    check_readable,
+    cipher_env,
+    create_schema,
+    logged_event,
+    probe,
+    translated,
+)
+from application.audit import Link, LoggedEvent
+from application.errors import Conflict
 from application.ports import LoggedRequest, RecordedEvent
 from domain.access import AccessTokens
 from domain.notification import Notification
 
 T = TypeVar("T")
 _REQUESTED = get_topic(Notification.Requested)  # type: ignore[attr-defined]  # made by @event
-_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-
-
-class _Log(Application[UUID]):
-    name = "notifications"
-
-    def construct_recorder(self) -> ProcessRecorder:
-        return self.factory.process_recorder()
 
 
 class EventSourcedStore:
-    def __init__(self, env: dict[str, str]) -> None:
-        self._app = _Log(env=env)
-        recorder = self._app.recorder
-        assert isinstance(recorder, ProcessRecorder)
-        self._recorder = recorder
+    def __init__(self, env: dict[str, str], where: str = "the event store", cipher_key: str = "") -> None:
+        self.where = where
+        with translated(where):
+            self._app = EventLogApplication(env=env | cipher_env(cipher_key))
+        recorder, mapper = self._app.recorder, self._app.mapper
+        assert isinstance(recorder, ProcessRecorder) and isinstance(mapper, ChainingMapper)
+        self._recorder, self._mapper = recorder, mapper
+        with translated(where):
+            check_readable(recorder, mapper)
 
     @classmethod
-    def sqlite(cls, path: Path, lock_timeout: float = 10.0) -> EventSourcedStore:
+    def sqlite(cls, path: Path, lock_timeout: float = 10.0, cipher_key: str = "") -> EventSourcedStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(
             {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": str(int(lock_timeout)),
-            }
+            },
+            f"the SQLite event store {path}",
+            cipher_key,
         )
 
     @classmethod
-    def in_memory(cls) -> EventSourcedStore:
-        return cls({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    def in_memory(cls, cipher_key: str = "") -> EventSourcedStore:
+        return cls({"PERSISTENCE_MODULE": "eventsourcing.popo"}, "the in-memory event store", cipher_key)
+
+    @classmethod
+    def postgres(
+        cls,
+        host: str,
+        port: int,
+        dbname: str,
+        user: str,
+        password: str,
+        schema: str = "public",
+        pool_size: int = 5,
+        connect_timeout: int = 5,
+        create_tables: bool = True,
+        cipher_key: str = "",
+    ) -> EventSourcedStore:
+        """A store in PostgreSQL; its tables (and schema) are created first unless `create_tables` is off."""
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_HOST": host,
+            "POSTGRES_PORT": str(port),
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_USER": user,
+            "POSTGRES_PASSWORD": password,
+            "POSTGRES_SCHEMA": schema,
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
+            "CREATE_TABLE": "yes" if create_tables else "no",
+        }
+        return cls(env, f"PostgreSQL at {host}:{port}/{dbname}", cipher_key)
 
     async def save(self, *aggregates: Notification | AccessTokens) -> None:
         await self._run(lambda: self._app.save(*aggregates))
@@ -68,7 +108,11 @@ class EventSourcedStore:
         return [_recorded(event) for event in events]
 
     async def ping(self) -> None:
-        await self._run(self._recorder.max_notification_id)
+        await self._run(lambda: probe(self._recorder))
+
+    async def migrate(self) -> None:
+        """Creates the tables (and the PostgreSQL schema) that do not exist yet; safe to repeat."""
+        await self._run(self._create_tables)
 
     async def requested_after(self, position: int, limit: int) -> list[LoggedRequest]:
         records = await self._run(
@@ -85,21 +129,36 @@ class EventSourcedStore:
         with contextlib.suppress(Conflict):  # the tracked position was already as far
             await self._run(lambda: self._recorder.insert_tracking(Tracking(reader, position)))
 
+    async def read_log(self, after: int, until: int | None, limit: int) -> list[LoggedEvent]:
+        def read() -> list[LoggedEvent]:
+            records = self._recorder.select_notifications(after, limit, stop=until, inclusive_of_start=False)
+            return [logged_event(self._mapper, record) for record in records]
+
+        return await self._run(read)
+
+    async def link_at(self, aggregate_id: UUID, version: int) -> Link | None:
+        def read() -> Link | None:
+            stored = self._recorder.select_events(aggregate_id, gt=version - 1, lte=version)
+            return self._mapper.link_of(stored[0]) if stored else None
+
+        return await self._run(read)
+
+    async def last_position(self) -> int:
+        return await self._run(self._recorder.max_notification_id) or 0
+
     def close(self) -> None:
         self._app.close()
 
-    @staticmethod
-    async def _run(call: Callable[[], T]) -> T:
-        try:
+    def _create_tables(self) -> None:
+        create_schema(self._app.factory)
+        if create_table := getattr(self._recorder, "create_table", None):
+            create_table()
+
+    async def _run(self, call: Callable[[], T]) -> T:
+        with translated(self.where):
             return await asyncio.to_thread(call)
-        except IntegrityError as error:
-            raise Conflict(str(error)) from None
-        except AggregateNotFoundError as error:
-            raise NotFound(str(error)) from None
-        except PersistenceError as error:
-            raise StoreUnavailable(f"{type(error).__name__}: {error}") from error
 
 
 def _recorded(event: DomainEvent) -> RecordedEvent:
-    data = {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
+    data = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
     return RecordedEvent(type(event).__name__, event.originator_version, event.timestamp, data)

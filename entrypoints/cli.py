@@ -95,6 +95,12 @@ def list_tokens(container: Container, args: argparse.Namespace) -> None:
         )
 
 
+def migrate(container: Container, args: argparse.Namespace) -> None:
+    store = container.event_store()
+    asyncio.run(store.migrate())
+    print(f"the tables of {store.where} are ready")
+
+
 def duration(text: str) -> timedelta:
     """Reads durations such as 90d, 12h, 30m or 3600s."""
     match = _DURATION.fullmatch(text.strip())
@@ -131,6 +137,15 @@ def _parser() -> argparse.ArgumentParser:
     revoke.set_defaults(run=revoke_token)
     token_commands.add_parser("list", help="list tokens (never the tokens themselves)").set_defaults(
         run=list_tokens
+    )
+
+    from entrypoints.audit import add_audit_commands  # it imports this module
+
+    add_audit_commands(commands)
+    db = commands.add_parser("db", help="manage the event store's database")
+    db_commands = db.add_subparsers(required=True, metavar="ACTION")
+    db_commands.add_parser("migrate", help="create the event store's tables if missing").set_defaults(
+        run=migrate
     )
     return parser
 

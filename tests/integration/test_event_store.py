@@ -1,8 +1,7 @@
-"""The event store's contract, run on each store the service can use."""
+"""The event store's contract, run on each store the service can use (the `store` fixture)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -16,17 +15,6 @@ from domain.messages import PhoneNumber, Sms
 from domain.notification import Notification, Receipt, Status
 
 SMS = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventSourcedStore]:
-    store = (
-        EventSourcedStore.in_memory()
-        if request.param == "memory"
-        else EventSourcedStore.sqlite(tmp_path / "e.sqlite")
-    )
-    yield store
-    store.close()
 
 
 def new() -> Notification:

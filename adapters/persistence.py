@@ -1,0 +1,139 @@
+"""The eventsourcing library set up for the service: its settings for each store, and its errors in ours."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    EventStore,
+    InfrastructureFactory,
+    IntegrityError,
+    Mapper,
+    MapperDeserialisationError,
+    PersistenceError,
+    ProcessRecorder,
+    ProgrammingError,
+)
+from eventsourcing.persistence import Notification as LogRecord
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from eventsourcing.utils import Environment, EnvType, strtobool
+
+from adapters.hash_chain import ChainedEventStore, ChainingMapper
+from application.audit import LoggedEvent
+from application.errors import Conflict, NotFound, StoreUnavailable
+
+ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+class EventLogApplication(Application[UUID]):
+    """The library's application, reduced to what the adapter needs: a recorder and a repository."""
+
+    name = "notifications"
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Only what the adapter passes. The library would also read os.environ, where it looks
+        # up NOTIFICATIONS_* names first (the application's name): those are the service's settings.
+        return Environment(name, dict(env or {}))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=ChainingMapper)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        assert isinstance(self.mapper, ChainingMapper)
+        return ChainedEventStore(self.mapper, self.recorder)
+
+    def construct_recorder(self) -> ProcessRecorder:
+        try:
+            if strtobool(self.env.get("CREATE_TABLE") or "yes"):
+                create_schema(self.factory)
+            return self.factory.process_recorder()
+        except BaseException:
+            self.factory.close()  # or a PostgreSQL pool keeps reconnecting in its threads
+            raise
+
+
+def create_schema(factory: InfrastructureFactory[Any]) -> None:
+    """Creates the PostgreSQL schema if it is missing (asking first: creating needs a privilege)."""
+    if not isinstance(factory, PostgresFactory):
+        return
+    schema = factory.datastore.schema
+    with factory.datastore.transaction(commit=True) as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        if cursor.fetchone() is None:
+            cursor.execute(psycopg.sql.SQL("CREATE SCHEMA {}").format(psycopg.sql.Identifier(schema)))
+
+
+def cipher_env(key: str) -> dict[str, str]:
+    return {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": key} if key else {}
+
+
+def check_readable(recorder: ProcessRecorder, mapper: ChainingMapper) -> None:
+    """Reads the oldest and the newest event, so that a wrong cipher key stops the process at once.
+
+    One of them damaged does not stop it: `audit verify` names such an event.
+    """
+    try:
+        newest = recorder.max_notification_id()
+    except ProgrammingError:  # no tables yet: `db migrate` makes them
+        return
+    if not newest or any(_readable(mapper, r) for r in recorder.select_notifications(None, 1)):
+        return
+    if _readable(mapper, recorder.select_notifications(newest, 1)[0]):
+        return
+    raise StoreUnavailable(
+        "the stored events cannot be decrypted with the cipher key given: it is not the key they "
+        "were stored with, or they were stored unencrypted"
+        if mapper.sealing[1] is not None
+        else "the stored events cannot be read: they look encrypted, and no cipher key is given"
+    )
+
+
+def _readable(mapper: ChainingMapper, record: LogRecord) -> bool:
+    try:
+        mapper.to_domain_event(record)
+    except MapperDeserialisationError:
+        return False
+    return True
+
+
+def logged_event(mapper: ChainingMapper, record: LogRecord) -> LoggedEvent:
+    """The record as auditors read it; a record that cannot be decoded comes with the reason."""
+    aggregate_id, version = UUID(str(record.originator_id)), record.originator_version
+    kind = record.topic.rpartition(":")[2]  # "Notification.Delivered"
+    try:
+        event, link = mapper.read(record)
+    except Exception as error:  # a damaged row must not stop the reader: it is reported as such
+        damage = str(error.__cause__ or error)
+        return LoggedEvent(record.id, aggregate_id, version, kind, None, {}, damage=damage)
+    data = {name: value for name, value in vars(event).items() if name not in ENVELOPE}
+    return LoggedEvent(record.id, aggregate_id, version, kind, vars(event)["timestamp"], data, link)
+
+
+def probe(recorder: ProcessRecorder) -> None:
+    """Asks the store once whether it answers (the recorder's own reads retry for a long time)."""
+    datastore = getattr(recorder, "datastore", None)
+    if isinstance(datastore, PostgresDatastore):
+        with datastore.get_connection() as connection:
+            connection.execute("SELECT 1")
+    else:
+        recorder.max_notification_id()
+
+
+@contextlib.contextmanager
+def translated(where: str) -> Iterator[None]:
+    """Turns the library's exceptions (and psycopg's) into the port's errors."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise Conflict(str(error)) from None
+    except AggregateNotFoundError as error:
+        raise NotFound(str(error)) from None
+    except MapperDeserialisationError as error:
+        raise StoreUnavailable(f"a stored event in {where} cannot be read: {error}") from None
+    except (PersistenceError, psycopg.Error) as error:
+        raise StoreUnavailable(f"{where} is unavailable: {type(error).__name__}: {error}") from error
