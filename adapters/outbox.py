@@ -21,15 +21,16 @@ log = structlog.get_logger("notifications")
 
 
 class OutboxProvider:
-    def __init__(self, folder: Path, channel: Channel, sender: str = "") -> None:
+    def __init__(self, folder: Path, channel: Channel, sender: str = "", receipts_to: str = "") -> None:
         self.folder = folder / channel.value
         self.channel = channel
         self.sender = sender
+        self.receipts_to = receipts_to or None
 
     async def deliver(self, notification: Notification) -> Receipt:
         message = notification.message
         if isinstance(message, Email):
-            mime = mime_message(notification, self.sender)
+            mime = mime_message(notification, self.sender, self.receipts_to)
             for address in message.bcc:  # kept in the outbox copy only, as a sent folder does
                 mime["Bcc"] = address.value
             name, content = f"{notification.id}.eml", mime.as_bytes()

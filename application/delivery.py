@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,7 +12,8 @@ from uuid import UUID
 import structlog
 
 from application.errors import Conflict, NotFound, PermanentDeliveryError, TransientDeliveryError
-from application.ports import Clock, EventStore, NotificationProvider
+from application.ports import Clock, Closeable, EventStore, NotificationProvider
+from domain.addresses import masked
 from domain.messages import Channel
 from domain.notification import Notification
 
@@ -74,7 +76,7 @@ class Deliveries:
         except NotFound:
             log.warning("delivery.unknown_notification", notification_id=str(notification_id))
             return DONE
-        if notification.is_terminal:
+        if notification.is_terminal or notification.awaiting_confirmation:
             return DONE
         now = self.clock.now()
         if notification.is_claimed(now):
@@ -106,11 +108,16 @@ class Deliveries:
             reason = f"the provider did not answer within {self.policy.attempt_timeout:g} s"
             notification.record_failed_attempt(reason, self.policy.max_attempts)
         except Exception as error:  # a provider's bug must not lose the notification
-            log.exception("delivery.provider_error", notification_id=str(notification.id))
+            log.error(  # its message may quote the recipient: masked, and the stack without it
+                "delivery.provider_error",
+                notification_id=str(notification.id),
+                error=_masked(f"{type(error).__name__}: {error}", notification),
+                stack="".join(traceback.format_tb(error.__traceback__)),
+            )
             reason = f"unexpected provider error: {type(error).__name__}"
             notification.record_failed_attempt(reason, self.policy.max_attempts)
         else:
-            notification.deliver(receipt)
+            notification.record_receipt(receipt)
             return DONE
         if notification.is_terminal:
             return DEAD
@@ -123,12 +130,33 @@ class Deliveries:
             log.info("delivery.conflict", notification_id=str(notification.id))
             return Outcome(retry_in=self.policy.base_delay)
         log.info(
-            f"notification.{notification.status.value if notification.is_terminal else 'attempt_failed'}",
+            f"notification.{_state_change(notification)}",
             notification_id=str(notification.id),
             client=notification.client,
             channel=notification.channel.value,
             status=notification.status.value,
             attempts=notification.attempts,
-            reason=notification.reason,
+            reason=_masked(notification.reason, notification) if notification.reason else None,
         )
         return outcome
+
+    async def close(self) -> None:
+        """Releases the providers' connections, once the worker stops delivering."""
+        for channel, provider in self.providers.items():
+            if not isinstance(provider, Closeable):
+                continue
+            try:
+                await provider.close()
+            except Exception as error:  # stopping goes on; the process is ending anyway
+                log.warning("provider.close_failed", channel=channel.value, error=type(error).__name__)
+
+
+def _state_change(notification: Notification) -> str:
+    if notification.is_terminal:
+        return notification.status.value
+    return "sent" if notification.awaiting_confirmation else "attempt_failed"
+
+
+def _masked(text: str, notification: Notification) -> str:
+    """Provider errors quote recipients; logs carry them masked."""
+    return masked(text, notification.message.recipients)

@@ -39,3 +39,11 @@ class TransientDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """The provider will never take this message; the reason says why."""
+
+
+class ForgedCallback(ApplicationError):
+    """A request claiming to come from a provider that the provider did not sign."""
+
+
+class InvalidCallback(ApplicationError):
+    """A callback the provider signed that names no notification of ours."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -58,6 +59,24 @@ class Delivery:
     message: QueueMessage
     receive_count: int = 1
     handle: Any = field(default=None, compare=False)
+
+
+class Progress(enum.Enum):
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """What a provider reports about a message it took: delivered, failed (with its code), or neither yet."""
+
+    notification_id: UUID
+    provider: str
+    provider_message_id: str | None
+    progress: Progress
+    code: str = ""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,25 @@ class NotificationProvider(Protocol):
 
         Raises TransientDeliveryError when trying again later may work, PermanentDeliveryError
         when it never will. May be called again for a notification after a crash.
+        """
+
+
+@runtime_checkable
+class Closeable(Protocol):
+    """A provider that holds connections between deliveries."""
+
+    async def close(self) -> None:
+        """Releases the connections. May be called twice; a later delivery opens new ones."""
+
+
+@runtime_checkable
+class StatusCallbacks(Protocol):
+    """A provider's status callbacks: requests the provider makes to report on a message it took."""
+
+    def read(self, query: str, form: Mapping[str, str], signature: str) -> StatusUpdate:
+        """Returns the update a callback carries (its query string, form fields and signature header).
+
+        Raises ForgedCallback unless the provider signed exactly this request.
         """
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Mapping
 from pathlib import Path
 
 from dependency_injector import containers, providers
@@ -12,17 +11,18 @@ from dependency_injector import containers, providers
 from adapters.azure_queue import AzureQueue
 from adapters.clock import SystemClock
 from adapters.event_store import EventSourcedStore
+from adapters.group_commit import GroupCommit
 from adapters.inprocess_queue import InProcessQueue
 from adapters.jwt_tokens import JoseTokenAuthority, secret_in_file
-from adapters.outbox import OutboxProvider
 from adapters.sqs_queue import SqsQueue
 from application.access import Access
+from application.audit_trail import AuditTrail
 from application.delivery import Deliveries, RetryPolicy
 from application.notifications import Notifications
-from application.ports import NotificationProvider
 from application.relay import Relay
+from application.status_updates import StatusUpdates
+from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.settings import Settings
-from domain.messages import Channel
 from entrypoints.worker import Worker
 
 
@@ -44,17 +44,20 @@ def token_authority(settings: Settings) -> JoseTokenAuthority:
     )
 
 
-def delivery_providers(settings: Settings) -> Mapping[Channel, NotificationProvider]:
-    chosen = {
-        Channel.EMAIL: settings.email_provider,
-        Channel.SMS: settings.sms_provider,
-        Channel.WHATSAPP: settings.whatsapp_provider,
-    }
-    return {
-        channel: OutboxProvider(settings.outbox_path, channel, sender=settings.email_from)
-        for channel, name in chosen.items()
-        if name == "outbox"
-    }
+def postgres_store(settings: Settings) -> EventSourcedStore:
+    target = settings.postgres
+    return EventSourcedStore.postgres(
+        target.host,
+        target.port,
+        target.dbname,
+        target.user,
+        target.password,
+        schema=settings.postgres_schema,
+        pool_size=settings.postgres_pool_size,
+        connect_timeout=settings.postgres_connect_timeout,
+        create_tables=settings.postgres_create_tables,
+        cipher_key=settings.cipher_key,
+    )
 
 
 def sqs_queue(settings: Settings) -> SqsQueue:
@@ -92,9 +95,14 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     event_store = providers.Selector(
         settings.provided.event_store,
-        sqlite=providers.Singleton(EventSourcedStore.sqlite, settings.provided.sqlite_file),
-        memory=providers.Singleton(EventSourcedStore.in_memory),
+        sqlite=providers.Singleton(
+            EventSourcedStore.sqlite, settings.provided.sqlite_file, cipher_key=settings.provided.cipher_key
+        ),
+        memory=providers.Singleton(EventSourcedStore.in_memory, cipher_key=settings.provided.cipher_key),
+        postgres=providers.Singleton(postgres_store, settings),
     )
+    # Use cases write through group commit: concurrent saves share one transaction.
+    grouped_store = providers.Singleton(GroupCommit, event_store)
     queue = providers.Selector(
         settings.provided.queue,
         inprocess=providers.Singleton(InProcessQueue),
@@ -111,17 +119,20 @@ class Container(containers.DeclarativeContainer):
         attempt_timeout=settings.provided.attempt_timeout,
     )
 
-    notifications = providers.Singleton(Notifications, store=event_store)
-    access = providers.Singleton(Access, store=event_store, authority=token_authority, clock=clock)
+    notifications = providers.Singleton(Notifications, store=grouped_store)
+    access = providers.Singleton(Access, store=grouped_store, authority=token_authority, clock=clock)
     deliveries = providers.Singleton(
         Deliveries,
-        store=event_store,
+        store=grouped_store,
         providers=delivery_providers,
         policy=retry_policy,
         clock=clock,
         worker=providers.Callable(worker_name),
     )
+    status_callbacks = providers.Singleton(status_callbacks, settings)
+    status_updates = providers.Singleton(StatusUpdates, store=grouped_store, callbacks=status_callbacks)
     relay = providers.Singleton(Relay, log=event_store, queue=queue)
+    audit_trail = providers.Singleton(AuditTrail, log=event_store, store=event_store, clock=clock)
     worker = providers.Factory(
         Worker,
         relay=providers.Callable(enabled, settings.provided.relay, relay),

@@ -12,17 +12,37 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from bootstrap.provider_settings import provider_problem
+from bootstrap.store_options import (
+    PostgresTarget,
+    cipher_key_problem,
+    postgres_target,
+    postgres_url_problem,
+)
+
 PREFIX = "NOTIFICATIONS_"
 FILE_VARIABLE = f"{PREFIX}SETTINGS_FILE"
 Positive = Annotated[float, Meta(gt=0)]
 Algorithm = Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
-Provider = Literal["outbox", "none"]
+EmailProvider = Literal["outbox", "smtp", "none"]
+PhoneProvider = Literal["outbox", "twilio", "none"]
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
     data_dir: str = "var"
-    event_store: Literal["sqlite", "memory"] = "sqlite"
+    event_store: Literal["sqlite", "memory", "postgres"] = "sqlite"
     sqlite_path: str = ""
+    postgres_url: str = ""
+    postgres_host: str = "localhost"
+    postgres_port: Annotated[int, Meta(ge=1, le=65535)] = 5432
+    postgres_dbname: str = "notifications"
+    postgres_user: str = "notifications"
+    postgres_password: str = ""
+    postgres_schema: Annotated[str, Meta(pattern="^[a-z_][a-z0-9_]{0,62}$")] = "public"
+    postgres_pool_size: Annotated[int, Meta(ge=1, le=100)] = 5
+    postgres_connect_timeout: Annotated[int, Meta(ge=1, le=300)] = 5
+    postgres_create_tables: bool = True
+    cipher_key: str = ""
     queue: Literal["inprocess", "sqs", "azure"] = "inprocess"
     queue_visibility_timeout: Annotated[int, Meta(ge=5, le=43_200)] = 30
     sqs_queue_url: str = ""
@@ -35,11 +55,28 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     azure_queue_name: str = "notifications"
     azure_poison_queue_name: str = ""
     relay: bool = True
-    email_provider: Provider = "outbox"
-    sms_provider: Provider = "outbox"
-    whatsapp_provider: Provider = "outbox"
+    email_provider: EmailProvider = "outbox"
+    sms_provider: PhoneProvider = "outbox"
+    whatsapp_provider: PhoneProvider = "outbox"
     outbox_dir: str = ""
     email_from: str = "Notifications <notifications@localhost>"
+    email_receipts_to: str = ""
+    smtp_host: str = ""
+    smtp_port: Annotated[int, Meta(ge=0, le=65535)] = 0
+    smtp_tls: Literal["starttls", "implicit", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_ca_file: str = ""
+    smtp_timeout: Positive = 20.0
+    twilio_account_sid: Annotated[str, Meta(pattern="^(AC[0-9a-fA-F]{32})?$")] = ""
+    twilio_auth_token: str = ""
+    twilio_api_key_sid: Annotated[str, Meta(pattern="^(SK[0-9a-fA-F]{32})?$")] = ""
+    twilio_api_key_secret: str = ""
+    twilio_sms_from: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_status_callback_url: str = ""
+    twilio_api_base_url: str = ""
+    twilio_timeout: Positive = 15.0
     jwt_algorithm: Algorithm = "HS256"
     jwt_secret: str = ""
     jwt_private_key_file: str = ""
@@ -58,8 +95,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     shutdown_timeout: Positive = 30.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
+    benchmark_baseline: bool = False
 
     def __post_init__(self) -> None:
+        if problem := provider_problem(self):
+            raise ValueError(problem)
+        if problem := postgres_url_problem(self.postgres_url):
+            raise ValueError(f"{problem} - at `$.postgres_url`")
+        if problem := cipher_key_problem(self.cipher_key):
+            raise ValueError(f"{problem} - at `$.cipher_key`")
         if self.jwt_secret and len(self.jwt_secret) < 32:
             raise ValueError("must be at least 32 characters - at `$.jwt_secret`")
         if not self.jwt_algorithm.startswith("HS") and not self.jwt_public_key_file:
@@ -79,6 +123,17 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     @property
     def sqlite_file(self) -> Path:
         return Path(self.sqlite_path) if self.sqlite_path else self.data_path / "events.sqlite"
+
+    @property
+    def postgres(self) -> PostgresTarget:
+        return postgres_target(
+            self.postgres_url,
+            self.postgres_host,
+            self.postgres_port,
+            self.postgres_dbname,
+            self.postgres_user,
+            self.postgres_password,
+        )
 
     @property
     def outbox_path(self) -> Path:

@@ -1,11 +1,17 @@
-"""Value objects: addresses and the three kinds of message, which refuse bad values when made."""
+"""Value objects: the three kinds of message, which refuse bad values when made."""
 
 from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar
+
+from domain.addresses import EmailAddress as EmailAddress
+from domain.addresses import InvalidValue as InvalidValue
+from domain.addresses import PhoneNumber as PhoneNumber
 
 MAX_SMS_BODY = 1600
 MAX_WHATSAPP_BODY = 4096
@@ -13,12 +19,11 @@ MAX_SUBJECT = 998
 MAX_EMAIL_CONTENT_BYTES = 512 * 1024
 MAX_EMAIL_RECIPIENTS = 50
 MAX_REFERENCE = 128
+MAX_TEMPLATE_VARIABLES = 100
+MAX_TEMPLATE_VALUE = 1024
 
-_EMAIL = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+_VARIABLE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 _LINE_BREAK = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -27,35 +32,6 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"
     WHATSAPP = "whatsapp"
-
-
-@dataclass(frozen=True)
-class EmailAddress:
-    value: str
-
-    def __post_init__(self) -> None:
-        if len(self.value) > 254 or not _EMAIL.fullmatch(self.value):
-            raise InvalidValue("is not a valid email address")
-
-    @property
-    def masked(self) -> str:
-        local, domain = self.value.rsplit("@", 1)
-        return f"{local[0]}***@{domain}"
-
-
-@dataclass(frozen=True)
-class PhoneNumber:
-    """A phone number in E.164 form: a plus sign, the country code, at most 15 digits."""
-
-    value: str
-
-    def __post_init__(self) -> None:
-        if not _E164.fullmatch(self.value):
-            raise InvalidValue("is not a phone number in E.164 form (+ and 7 to 15 digits)")
-
-    @property
-    def masked(self) -> str:
-        return f"{self.value[:5]}***{self.value[-4:]}"
 
 
 @dataclass(frozen=True)
@@ -104,17 +80,42 @@ class Email:
 
 
 @dataclass(frozen=True)
-class PhoneMessage:
-    to: PhoneNumber
-    body: str
-    channel: ClassVar[Channel]
-    max_body: ClassVar[int]
+class Template:
+    """A template approved by WhatsApp, named by its Twilio Content SID, with its variables filled in."""
+
+    content_sid: str
+    variables: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        if not self.body.strip():
-            raise InvalidMessage("body", "must not be empty")
-        if len(self.body) > self.max_body:
-            raise InvalidMessage("body", f"exceeds {self.max_body} characters")
+        object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
+        if not _CONTENT_SID.fullmatch(self.content_sid):
+            raise InvalidMessage("template.content_sid", "is not a Content SID (HX and 32 hex digits)")
+        if len(self.variables) > MAX_TEMPLATE_VARIABLES:
+            raise InvalidMessage("template.variables", f"at most {MAX_TEMPLATE_VARIABLES} variables")
+        for name, value in self.variables.items():
+            if not _VARIABLE_NAME.fullmatch(name):
+                raise InvalidMessage("template.variables", f"{name!r} is not a variable name")
+            if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEMPLATE_VALUE:
+                raise InvalidMessage(
+                    f"template.variables.{name}", f"must be 1 to {MAX_TEMPLATE_VALUE} characters"
+                )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"content_sid": self.content_sid, "variables": dict(self.variables)}
+
+
+@dataclass(frozen=True)
+class Sms:
+    to: PhoneNumber
+    body: str
+    channel: ClassVar[Channel] = Channel.SMS
+
+    def __post_init__(self) -> None:
+        _check_body(self.body, MAX_SMS_BODY)
+
+    @property
+    def recipients(self) -> tuple[PhoneNumber, ...]:
+        return (self.to,)
 
     @property
     def masked_recipient(self) -> str:
@@ -124,14 +125,33 @@ class PhoneMessage:
         return {"to": self.to.value, "body": self.body}
 
 
-class Sms(PhoneMessage):
-    channel = Channel.SMS
-    max_body = MAX_SMS_BODY
+@dataclass(frozen=True)
+class WhatsApp:
+    """A free-form body (inside WhatsApp's 24-hour customer-service window) or a template: one of them."""
 
+    to: PhoneNumber
+    body: str | None = None
+    template: Template | None = None
+    channel: ClassVar[Channel] = Channel.WHATSAPP
 
-class WhatsApp(PhoneMessage):
-    channel = Channel.WHATSAPP
-    max_body = MAX_WHATSAPP_BODY
+    def __post_init__(self) -> None:
+        if (self.body is None) == (self.template is None):
+            raise InvalidMessage("body", "a WhatsApp message needs either a body or a template, not both")
+        if self.body is not None:
+            _check_body(self.body, MAX_WHATSAPP_BODY)
+
+    @property
+    def recipients(self) -> tuple[PhoneNumber, ...]:
+        return (self.to,)
+
+    @property
+    def masked_recipient(self) -> str:
+        return self.to.masked
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.template is None:  # the shape of a body message, and so its request digest, is unchanged
+            return {"to": self.to.value, "body": self.body}
+        return {"to": self.to.value, "template": self.template.as_dict()}
 
 
 Message = Email | Sms | WhatsApp
@@ -150,9 +170,15 @@ def message_from_dict(channel: str, data: dict[str, Any]) -> Message:
             reply_to=_address("reply_to", data["reply_to"]) if data.get("reply_to") is not None else None,
             read_receipt=bool(data.get("read_receipt")),
         )
-    if channel in (Channel.SMS, Channel.WHATSAPP):
-        kind: type[Sms] | type[WhatsApp] = Sms if channel == Channel.SMS else WhatsApp
-        return kind(to=_phone("to", data.get("to") or ""), body=data.get("body") or "")
+    if channel == Channel.SMS:
+        return Sms(to=_phone("to", data.get("to") or ""), body=data.get("body") or "")
+    if channel == Channel.WHATSAPP:
+        template = data.get("template")
+        return WhatsApp(
+            to=_phone("to", data.get("to") or ""),
+            body=data.get("body"),
+            template=_template(template) if template is not None else None,
+        )
     raise InvalidMessage("channel", f"unknown channel {channel!r}")
 
 
@@ -168,6 +194,17 @@ def _check_single_line(field: str, value: str, limit: int, allow_empty: bool = F
         raise InvalidMessage(field, "must not contain line breaks or control characters")
     if len(value) > limit:
         raise InvalidMessage(field, f"exceeds {limit} characters")
+
+
+def _check_body(body: str, limit: int) -> None:
+    if not body.strip():
+        raise InvalidMessage("body", "must not be empty")
+    if len(body) > limit:
+        raise InvalidMessage("body", f"exceeds {limit} characters")
+
+
+def _template(data: dict[str, Any]) -> Template:
+    return Template(content_sid=data.get("content_sid") or "", variables=data.get("variables") or {})
 
 
 def _addresses(field: str, values: list[str]) -> tuple[EmailAddress, ...]:
@@ -186,10 +223,6 @@ def _phone(field: str, value: str) -> PhoneNumber:
         return PhoneNumber(value)
     except InvalidValue as error:
         raise InvalidMessage(field, str(error)) from None
-
-
-class InvalidValue(ValueError):
-    pass
 
 
 class InvalidMessage(ValueError):

@@ -1,4 +1,4 @@
-"""The Notification aggregate: requested once, then delivered or refused, never changed after."""
+"""The Notification aggregate: requested once, maybe sent, then delivered or refused, never changed after."""
 
 from __future__ import annotations
 
@@ -21,10 +21,14 @@ class Status(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Receipt:
-    """What a provider answers when it has taken a message."""
+    """What a provider answers when it has taken a message.
+
+    `awaiting_confirmation` says that the provider will report later whether the message arrived.
+    """
 
     provider: str
     message_id: str | None = None
+    awaiting_confirmation: bool = False
 
 
 class Notification(Aggregate):
@@ -47,6 +51,8 @@ class Notification(Aggregate):
         self.attempts = 0
         self.reason: str | None = None
         self.claimed_until: datetime | None = None
+        self.awaiting_confirmation = False
+        self.provider_message_id: str | None = None
 
     @classmethod
     def request(
@@ -75,6 +81,10 @@ class Notification(Aggregate):
     def is_terminal(self) -> bool:
         return self.status is not Status.PENDING
 
+    @property
+    def read_receipt_requested(self) -> bool:
+        return bool(self.message_data.get("read_receipt"))
+
     def is_claimed(self, now: datetime) -> bool:
         """Whether a worker's attempt is under way, so that no other worker may start one."""
         return self.claimed_until is not None and now < self.claimed_until
@@ -85,17 +95,37 @@ class Notification(Aggregate):
         Recorded before the provider is called: of two workers holding the same notification,
         only the one whose claim is stored first calls the provider.
         """
-        if self.is_terminal or self.is_claimed(now):
+        if self.is_terminal or self.awaiting_confirmation or self.is_claimed(now):
             raise AttemptNotAllowed(self.id)
         self._delivery_started(worker=worker, claimed_until=now + lease)
+
+    def record_receipt(self, receipt: Receipt) -> None:
+        """Records what the provider answered: delivered, or sent when it will confirm later."""
+        if receipt.awaiting_confirmation:
+            self.mark_sent(receipt)
+        else:
+            self.deliver(receipt)
 
     def deliver(self, receipt: Receipt) -> None:
         if not self.is_terminal:
             self._delivered(provider=receipt.provider, provider_message_id=receipt.message_id)
 
+    def mark_sent(self, receipt: Receipt) -> None:
+        """Records that the provider took the message and will report whether it arrived."""
+        if not self.is_terminal and not self.awaiting_confirmation:
+            self._sent(provider=receipt.provider, provider_message_id=receipt.message_id)
+
+    def confirm_delivery(self, provider: str, provider_message_id: str | None) -> None:
+        """Records the provider's report that the message arrived; a late or repeated one changes nothing."""
+        self.deliver(Receipt(provider, provider_message_id))
+
+    def report_failure(self, code: str, message: str) -> None:
+        """Records the provider's report that the message could not be delivered."""
+        self.refuse(f"{message} (error {code})" if code else message)
+
     def record_failed_attempt(self, reason: str, max_attempts: int) -> None:
         """Records a failure that may pass; the last allowed failure refuses the notification."""
-        if self.is_terminal:
+        if self.is_terminal or self.awaiting_confirmation:
             return
         self._delivery_attempt_failed(reason=reason)
         if self.attempts >= max_attempts:
@@ -114,9 +144,16 @@ class Notification(Aggregate):
         self.attempts += 1
         self.claimed_until = claimed_until
 
+    @event("Sent")
+    def _sent(self, provider: str, provider_message_id: str | None) -> None:
+        self.awaiting_confirmation = True
+        self.provider_message_id = provider_message_id
+        self.claimed_until = None
+
     @event("Delivered")
     def _delivered(self, provider: str, provider_message_id: str | None) -> None:
         self.status = Status.DELIVERED
+        self.provider_message_id = provider_message_id
         self.claimed_until = None
 
     @event("DeliveryAttemptFailed")
@@ -131,4 +168,5 @@ class Notification(Aggregate):
 
 
 class AttemptNotAllowed(Exception):
-    """The notification is finished, or another worker's attempt is under way."""
+    """The notification is finished, or sent and awaiting its receipt, or another worker's attempt is
+    under way."""

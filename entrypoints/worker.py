@@ -59,6 +59,7 @@ class Worker:
         await self._consume()
         if relaying:
             await relaying
+        await self.deliveries.close()
         log.info("worker.stopped")
 
     def stop(self) -> None:

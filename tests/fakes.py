@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
-from application.errors import DeliveryError
+from application.errors import DeliveryError, ForgedCallback
+from application.ports import Progress, StatusUpdate
 from domain.notification import Notification, Receipt
 
 
 class RecordingProvider:
     """Takes every message, or fails with the errors it is given, in order, first."""
 
-    def __init__(self, failures: Iterable[DeliveryError] = ()) -> None:
+    def __init__(self, failures: Iterable[DeliveryError] = (), awaiting_confirmation: bool = False) -> None:
         self.failures = list(failures)
+        self.awaiting_confirmation = awaiting_confirmation
         self.delivered: list[Notification] = []
         self.calls = 0
 
@@ -22,7 +25,28 @@ class RecordingProvider:
         if self.failures:
             raise self.failures.pop(0)
         self.delivered.append(notification)
-        return Receipt(provider="fake", message_id=f"fake-{self.calls}")
+        return Receipt("fake", f"fake-{self.calls}", awaiting_confirmation=self.awaiting_confirmation)
+
+
+class FakeCallbacks:
+    """Reads callbacks signed "signed", whose form names the notification and its progress; records
+    every callback it is shown."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, dict[str, str], str]] = []
+
+    def read(self, query: str, form: Mapping[str, str], signature: str) -> StatusUpdate:
+        self.shown.append((query, dict(form), signature))
+        if signature != "signed":
+            raise ForgedCallback("the signature does not match")
+        return StatusUpdate(
+            notification_id=UUID(form["id"]),
+            provider="fake",
+            provider_message_id=form.get("sid"),
+            progress=Progress(form["progress"]),
+            code=form.get("code", ""),
+            description=form.get("description", ""),
+        )
 
 
 class FixedClock:

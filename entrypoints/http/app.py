@@ -16,6 +16,7 @@ from application.access import Access
 from application.notifications import Notifications
 from application.ports import EventStore, NotificationQueue
 from bootstrap.container import Container
+from entrypoints.http import baseline, providers
 from entrypoints.http.auth import BearerAuthentication
 from entrypoints.http.health import HealthController
 from entrypoints.http.notifications import NotificationsController
@@ -24,7 +25,7 @@ from entrypoints.http.request_id import request_id_middleware
 
 log = structlog.get_logger("notifications")
 
-UNAUTHENTICATED = ["^/health/", "^/schema"]
+UNAUTHENTICATED = ["^/health/", "^/schema", f"^{baseline.PATH}$", f"^{providers.PATH}/"]
 
 
 def create_app(container: Container, run_worker: bool = True) -> Litestar:
@@ -58,7 +59,12 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             await container.queue().close()
 
     app = Litestar(
-        route_handlers=[NotificationsController, HealthController],
+        route_handlers=[
+            NotificationsController,
+            HealthController,
+            providers.provider_routes(container),
+            *([baseline.baseline] if settings.benchmark_baseline else []),
+        ],
         dependencies={
             "notifications": Provide(notifications, sync_to_thread=False),
             "event_store": Provide(event_store, sync_to_thread=False),

@@ -8,7 +8,13 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from application.errors import IdempotencyKeyReused, NotFound, StoreUnavailable
+from application.errors import (
+    ForgedCallback,
+    IdempotencyKeyReused,
+    InvalidCallback,
+    NotFound,
+    StoreUnavailable,
+)
 from domain.messages import InvalidMessage
 
 log = structlog.get_logger("notifications")
@@ -52,6 +58,11 @@ def _classify(error: Exception) -> tuple[int, str, dict[str, Any], dict[str, str
     if isinstance(error, HTTPException):  # raised by the framework, e.g. a client gone mid-request
         log.warning("http.server_error", status=error.status_code, detail=error.detail)
         return error.status_code, _TITLES.get(error.status_code, "Error"), {}, None
+    if isinstance(error, ForgedCallback):
+        log.warning("callback.forged", reason=str(error))
+        return 403, str(error), {}, None
+    if isinstance(error, InvalidCallback):
+        return 400, str(error), {}, None
     if isinstance(error, NotFound):
         return 404, "no such notification", {}, None
     if isinstance(error, IdempotencyKeyReused):

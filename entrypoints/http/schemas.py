@@ -49,13 +49,24 @@ class SmsRequest(msgspec.Struct, tag="sms", tag_field="channel", forbid_unknown_
     reference: Reference | None = None
 
 
+class TemplateRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A template approved by WhatsApp (a Twilio Content SID), and the values of its variables."""
+
+    content_sid: Annotated[str, Meta(pattern=r"^HX[0-9a-fA-F]{32}$", examples=["HX" + "0" * 32])]
+    variables: Annotated[
+        dict[str, str], Meta(max_length=messages.MAX_TEMPLATE_VARIABLES, examples=[{"1": "12/1"}])
+    ] = {}
+
+
 class WhatsAppRequest(
     msgspec.Struct, tag="whatsapp", tag_field="channel", forbid_unknown_fields=True, kw_only=True
 ):
-    """A WhatsApp message."""
+    """A WhatsApp message: a free-form body (inside the 24-hour customer-service window) or a
+    template, exactly one of them."""
 
     to: PhoneNumber
-    body: Annotated[str, Meta(min_length=1, max_length=messages.MAX_WHATSAPP_BODY)]
+    body: Annotated[str, Meta(min_length=1, max_length=messages.MAX_WHATSAPP_BODY)] | None = None
+    template: TemplateRequest | None = None
     reference: Reference | None = None
 
 
@@ -78,6 +89,9 @@ class NotificationView(msgspec.Struct):
     reference: str | None
     created_at: datetime
     updated_at: datetime
+    read_receipt_requested: Annotated[
+        bool, Meta(description="Whether the email asked its recipient's mail client for a read receipt.")
+    ] = False
 
     @classmethod
     def of(cls, notification: Notification) -> NotificationView:
@@ -90,6 +104,7 @@ class NotificationView(msgspec.Struct):
             reference=notification.reference,
             created_at=notification.created_on,
             updated_at=notification.modified_on,
+            read_receipt_requested=notification.read_receipt_requested,
         )
 
 

@@ -12,6 +12,7 @@ from domain.messages import (
     InvalidValue,
     PhoneNumber,
     Sms,
+    Template,
     WhatsApp,
     message_from_dict,
 )
@@ -92,3 +93,43 @@ def test_an_email_survives_the_round_trip_through_plain_values(
 ) -> None:
     email = message_from_dict("email", {"to": to, "subject": subject, "text": text})
     assert message_from_dict("email", email.as_dict()) == email
+
+
+def test_a_whatsapp_message_has_a_body_or_a_template_not_both() -> None:
+    template = Template("HX" + "a" * 32, {"1": "Tuesday"})
+    assert WhatsApp(PhoneNumber("+15551234567"), template=template).template == template
+    for body, chosen in [("Hello", template), (None, None)]:
+        with pytest.raises(InvalidMessage) as refused:
+            WhatsApp(PhoneNumber("+15551234567"), body, chosen)
+        assert refused.value.field == "body"
+
+
+def test_a_template_keeps_its_variables_as_given_and_unchangeable() -> None:
+    variables = {"1": "Tuesday"}
+    template = Template("HX" + "a" * 32, variables)
+    variables["1"] = "Friday"
+    assert template.as_dict() == {"content_sid": "HX" + "a" * 32, "variables": {"1": "Tuesday"}}
+    with pytest.raises(TypeError):
+        template.variables["1"] = "Friday"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("content_sid", "variables", "field"),
+    [
+        ("MG" + "a" * 32, {}, "template.content_sid"),
+        ("HX" + "a" * 31, {}, "template.content_sid"),
+        ("HX" + "a" * 32, {"a b": "x"}, "template.variables"),
+        ("HX" + "a" * 32, {"1": "x" * 1025}, "template.variables.1"),
+    ],
+)
+def test_a_template_refuses_what_twilio_would(
+    content_sid: str, variables: dict[str, str], field: str
+) -> None:
+    with pytest.raises(InvalidMessage) as refused:
+        Template(content_sid, variables)
+    assert refused.value.field == field
+
+
+def test_a_template_message_survives_its_plain_values() -> None:
+    message = WhatsApp(PhoneNumber("+15551234567"), template=Template("HX" + "a" * 32, {"1": "x"}))
+    assert message_from_dict("whatsapp", message.as_dict()) == message

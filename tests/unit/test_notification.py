@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -38,6 +39,8 @@ def state(notification: Notification) -> tuple[Any, ...]:
         notification.reason,
         notification.claimed_until,
         notification.message,
+        notification.awaiting_confirmation,
+        notification.provider_message_id,
     )
 
 
@@ -90,6 +93,57 @@ def test_no_attempt_begins_on_a_finished_notification() -> None:
         notification.begin_attempt("worker-1", NOW, LEASE)
 
 
+def test_a_receipt_awaiting_confirmation_records_sent_and_leaves_it_pending() -> None:
+    notification = requested()
+    notification.begin_attempt("worker-1", NOW, LEASE)
+    notification.record_receipt(Receipt("twilio", "SM1", awaiting_confirmation=True))
+    assert notification.status is Status.PENDING
+    assert notification.awaiting_confirmation
+    assert notification.provider_message_id == "SM1"
+    assert not notification.is_claimed(NOW)
+    assert type(notification.collect_events()[-1]).__name__ == "Sent"
+
+
+def test_a_receipt_without_confirmation_to_come_delivers() -> None:
+    notification = requested()
+    notification.record_receipt(Receipt("twilio", "SM1"))
+    assert notification.status is Status.DELIVERED
+
+
+def test_no_attempt_begins_on_a_sent_notification() -> None:
+    notification = requested()
+    notification.mark_sent(Receipt("twilio", "SM1", awaiting_confirmation=True))
+    with pytest.raises(AttemptNotAllowed):
+        notification.begin_attempt("worker-1", NOW + LEASE, LEASE)
+
+
+def test_a_confirmed_delivery_delivers_a_sent_notification() -> None:
+    notification = requested()
+    notification.mark_sent(Receipt("twilio", "SM1", awaiting_confirmation=True))
+    notification.confirm_delivery("twilio", "SM1")
+    assert notification.status is Status.DELIVERED
+
+
+def test_a_reported_failure_refuses_with_the_code_and_message() -> None:
+    notification = requested()
+    notification.mark_sent(Receipt("twilio", "SM1", awaiting_confirmation=True))
+    notification.report_failure("30003", "Twilio reported the message undelivered")
+    assert notification.status is Status.REFUSED
+    assert notification.reason == "Twilio reported the message undelivered (error 30003)"
+
+
+def test_a_late_or_repeated_update_records_nothing() -> None:
+    notification = requested()
+    notification.mark_sent(Receipt("twilio", "SM1", awaiting_confirmation=True))
+    notification.confirm_delivery("twilio", "SM1")
+    notification.confirm_delivery("twilio", "SM1")
+    notification.mark_sent(Receipt("twilio", "SM1", awaiting_confirmation=True))
+    notification.report_failure("30003", "undelivered")
+    names = [type(e).__name__ for e in notification.collect_events()]
+    assert names == ["Requested", "Sent", "Delivered"]
+    assert notification.status is Status.DELIVERED
+
+
 def test_delivering_twice_records_one_delivery() -> None:
     notification = requested()
     notification.deliver(Receipt("fake"))
@@ -108,8 +162,15 @@ def test_a_refused_notification_is_never_delivered() -> None:
     assert notification.version == 2
 
 
+def progress(notification: Notification) -> int:
+    """How far a notification has come: pending, sent (awaiting its receipt), finished."""
+    if notification.is_terminal:
+        return 2
+    return 1 if notification.awaiting_confirmation else 0
+
+
 commands = st.lists(
-    st.sampled_from(["begin", "deliver", "fail", "refuse"]).flatmap(
+    st.sampled_from(["begin", "deliver", "fail", "refuse", "sent", "confirm", "report"]).flatmap(
         lambda name: st.tuples(st.just(name), st.integers(min_value=1, max_value=4))
     ),
     max_size=12,
@@ -118,12 +179,18 @@ commands = st.lists(
 
 def run(notification: Notification, command: str, limit: int) -> None:
     if command == "begin":
-        if not notification.is_terminal and not notification.is_claimed(NOW):
+        with contextlib.suppress(AttemptNotAllowed):  # a worker that may not begin leaves it alone
             notification.begin_attempt("worker", NOW, LEASE)
     elif command == "deliver":
         notification.deliver(Receipt("fake", "m"))
     elif command == "fail":
         notification.record_failed_attempt("busy", max_attempts=limit)
+    elif command == "sent":
+        notification.record_receipt(Receipt("fake", "m", awaiting_confirmation=True))
+    elif command == "confirm":
+        notification.confirm_delivery("fake", "m")
+    elif command == "report":
+        notification.report_failure(str(30000 + limit), "undelivered")
     else:
         notification.refuse("refused by the provider")
 
@@ -159,3 +226,25 @@ def test_terminal_states_absorb(before: list[tuple[str, int]], after: list[tuple
     for command, limit in after:
         run(notification, command, limit)
     assert state(notification) == frozen
+
+
+@given(commands)
+def test_a_status_never_moves_backwards(sequence: list[tuple[str, int]]) -> None:
+    notification = requested()
+    reached = progress(notification)
+    for command, limit in sequence:
+        run(notification, command, limit)
+        assert progress(notification) >= reached
+        reached = progress(notification)
+
+
+@given(commands)
+def test_once_sent_no_attempt_begins_and_nothing_is_sent_again(sequence: list[tuple[str, int]]) -> None:
+    notification = requested()
+    for command, limit in sequence:
+        run(notification, command, limit)
+    names = [type(e).__name__ for e in notification.collect_events()]
+    if "Sent" in names:
+        after = names[names.index("Sent") + 1 :]
+        assert set(after) <= TERMINAL
+        assert len(after) <= 1

@@ -75,6 +75,24 @@ async def test_the_worker_delivers_what_was_sent_and_stops_cleanly(
         assert n.status is Status.DELIVERED
 
 
+async def test_the_worker_closes_the_providers_connections_when_it_stops(container: Container) -> None:
+    class Pooled(RecordingProvider):
+        closed = 0
+
+        async def close(self) -> None:
+            self.closed += 1
+
+    pooled = Pooled()
+    with container.delivery_providers.override(providers.Object({Channel.SMS: pooled})):
+        worker = container.worker()
+        working = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.05)
+        assert pooled.closed == 0
+        worker.stop()
+        await asyncio.wait_for(working, 5)
+    assert pooled.closed == 1
+
+
 async def test_the_worker_finishes_a_delivery_in_flight_when_stopped(container: Container) -> None:
     started, release = asyncio.Event(), asyncio.Event()
 

@@ -1,0 +1,66 @@
+"""Which provider delivers each channel, and the callbacks each real provider sends back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from adapters.outbox import OutboxProvider
+from adapters.smtp_provider import SmtpProvider, SmtpServer
+from adapters.twilio_callbacks import TwilioCallbacks
+from adapters.twilio_provider import TwilioAccount, TwilioProvider
+from application.ports import NotificationProvider, StatusCallbacks
+from bootstrap.settings import Settings
+from domain.messages import Channel
+
+
+def delivery_providers(settings: Settings) -> Mapping[Channel, NotificationProvider]:
+    chosen: dict[Channel, str] = {
+        Channel.EMAIL: settings.email_provider,
+        Channel.SMS: settings.sms_provider,
+        Channel.WHATSAPP: settings.whatsapp_provider,
+    }
+    twilio = twilio_provider(settings)  # one client serves both channels; it connects on first use
+    made: dict[Channel, NotificationProvider] = {}
+    for channel, name in chosen.items():
+        if name == "outbox":
+            made[channel] = OutboxProvider(
+                settings.outbox_path, channel, settings.email_from, settings.email_receipts_to
+            )
+        elif name == "smtp":
+            made[channel] = smtp_provider(settings)
+        elif name == "twilio":
+            made[channel] = twilio
+    return made
+
+
+def smtp_provider(settings: Settings) -> SmtpProvider:
+    server = SmtpServer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        ca_file=settings.smtp_ca_file,
+        timeout=settings.smtp_timeout,
+    )
+    return SmtpProvider(server, settings.email_from, settings.email_receipts_to)
+
+
+def twilio_provider(settings: Settings) -> TwilioProvider:
+    account = TwilioAccount(
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+        api_key_sid=settings.twilio_api_key_sid,
+        api_key_secret=settings.twilio_api_key_secret,
+        api_base_url=settings.twilio_api_base_url,
+        timeout=settings.twilio_timeout,
+    )
+    senders = {Channel.SMS: settings.twilio_sms_from, Channel.WHATSAPP: settings.twilio_whatsapp_from}
+    return TwilioProvider(account, senders, settings.twilio_status_callback_url)
+
+
+def status_callbacks(settings: Settings) -> Mapping[str, StatusCallbacks]:
+    """The providers whose callbacks this service accepts: those it asked to call back."""
+    if not (settings.twilio_status_callback_url and settings.twilio_auth_token):
+        return {}
+    return {"twilio": TwilioCallbacks(settings.twilio_auth_token, settings.twilio_status_callback_url)}
