@@ -29,3 +29,10 @@ def serve(session: nox.Session) -> None:
     """Run the service on the embedded default (pass options after --, e.g. -- --port 9000)."""
     session.install("-e", ".")
     session.run("notifications", "serve", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark the service against a bare Litestar baseline (needs wrk: apt-get install -y wrk)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "tests.benchmarks", *session.posargs)

@@ -1,0 +1,154 @@
+"""`nox -s bench`: the service against a bare Litestar baseline in the same process.
+
+Prints a table and writes bench.json. Figures on a shared machine drift: compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from adapters.event_store import EventSourcedStore
+from tests.benchmarks.load import get_script, paced_posts, post_script, wrk
+from tests.benchmarks.seed import post_to_delivered_ms, seed
+from tests.benchmarks.server import BenchServer
+
+SMS = {"channel": "sms", "to": "+15551234567", "body": "Your code is 481516"}
+
+
+def main() -> None:
+    options = _options()
+    results: dict[str, Any] = {"machine": _machine(), "seconds": options.seconds}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, run in (("post", bench_post), ("get", bench_get), ("end_to_end", bench_end_to_end)):
+            if name in options.only:
+                results[name] = run(Path(folder) / name, options)
+    Path(options.output).write_text(json.dumps(results, indent=2))
+    print(f"\nwritten to {options.output}")
+
+
+def bench_post(folder: Path, options: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = []
+    with BenchServer(folder, worker=False) as server:
+        token = server.token()
+        for connections in options.connections:
+            base = wrk(
+                f"{server.url}/benchmark/baseline", post_script(SMS, None), connections, options.seconds
+            )
+            real = wrk(
+                f"{server.url}/v1/notifications", post_script(SMS, token), connections, options.seconds
+            )
+            rows.append(_compare("POST", connections, base, real))
+        rows[-1]["peak_memory_mib"] = server.peak_memory_mib()
+    return rows
+
+
+def bench_get(folder: Path, options: argparse.Namespace) -> list[dict[str, Any]]:
+    rows, stored, ids = [], 0, []
+    for size in options.store_sizes:
+        store = EventSourcedStore.sqlite(folder / "events.sqlite")
+        ids += seed(store, "bench", size - stored)
+        store.close()
+        stored = size
+        with BenchServer(folder, worker=False) as server:
+            token, paths = server.token(), [f"/v1/notifications/{i}" for i in ids[-1000:]]
+            base = wrk(f"{server.url}/benchmark/baseline", post_script(SMS, None), 32, options.seconds)
+            real = wrk(f"{server.url}/v1/notifications/x", get_script(paths, token), 32, options.seconds)
+            row = _compare("GET", 32, base, real) | {"stored_events": size}
+            rows.append(row | {"peak_memory_mib": server.peak_memory_mib()})
+    return rows
+
+
+def bench_end_to_end(folder: Path, options: argparse.Namespace) -> dict[str, Any]:
+    with BenchServer(folder) as server:
+        token = server.token()
+        burst = wrk(f"{server.url}/v1/notifications", post_script(SMS, token), 32, options.seconds)
+        _settle(folder / "events.sqlite")
+        latencies, delivered_rate = post_to_delivered_ms(folder / "events.sqlite")
+        half = max(1.0, round(delivered_rate / 2))
+        paced_folder_start = len(latencies)
+        accepted = asyncio.run(paced_posts(server.url, token, SMS, half, options.seconds))
+        _settle(folder / "events.sqlite")
+        all_latencies, _ = post_to_delivered_ms(folder / "events.sqlite")
+        memory = server.peak_memory_mib()
+    paced = sorted(set(all_latencies) - set(latencies)) or all_latencies[paced_folder_start:]
+    result = {
+        "burst_accepted_per_s": round(burst.rate),
+        "delivered_per_s": round(delivered_rate),
+        "burst_post_to_delivered_ms": _distribution(latencies),
+        "paced_rate_per_s": half,
+        "paced_accepted": accepted,
+        "paced_post_to_delivered_ms": _distribution(paced),
+        "peak_memory_mib": memory,
+    }
+    print(f"\nend to end: {json.dumps(result)}")
+    return result
+
+
+def _compare(method: str, connections: int, base: Any, real: Any) -> dict[str, Any]:
+    row = {
+        "request": method,
+        "connections": connections,
+        "baseline_per_s": round(base.rate),
+        "service_per_s": round(real.rate),
+        "ratio": round(real.rate / base.rate, 3),
+        "p50_ms": real.p50_ms,
+        "p99_ms": real.p99_ms,
+        "baseline_p99_ms": base.p99_ms,
+        "errors": real.errors,
+    }
+    print("  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+    return row
+
+
+def _distribution(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {
+        "count": len(values),
+        "p50": round(statistics.median(values), 1),
+        "p99": round(values[int(len(values) * 0.99) - 1], 1),
+        "max": round(values[-1], 1),
+    }
+
+
+def _settle(database: Path, seconds: float = 120) -> None:
+    """Waits until the worker has delivered everything requested."""
+    import sqlite3
+
+    deadline = time.monotonic() + seconds
+    query = "SELECT SUM(topic LIKE '%.Requested'), SUM(topic LIKE '%.Delivered') FROM stored_events"
+    while time.monotonic() < deadline:
+        with sqlite3.connect(database) as connection:
+            requested, delivered = connection.execute(query).fetchone()
+        if requested == delivered:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the worker did not deliver everything in time")
+
+
+def _machine() -> dict[str, Any]:
+    import os
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 32, 128])
+    parser.add_argument("--store-sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--output", default="bench.json")
+    parser.add_argument("--only", nargs="+", default=["post", "get", "end_to_end"], help="which parts to run")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
