@@ -37,15 +37,20 @@ def seed(store: EventSourcedStore, client: str, events: int, batch: int = 500) -
     return ids
 
 
-def post_to_delivered_ms(database: Path) -> tuple[list[float], float]:
-    """Each delivered notification's time from request to delivery, and the deliveries per second."""
+def post_to_delivered_ms(database: Path, since: datetime | None = None) -> tuple[list[float], float]:
+    """The time from request to delivery of each notification requested since then, and the
+    deliveries per second."""
     times: dict[str, dict[str, datetime]] = {}
     query = "SELECT originator_id, topic, state FROM stored_events WHERE topic LIKE ? OR topic LIKE ?"
     with sqlite3.connect(database) as connection:
         for originator, topic, state in connection.execute(query, ("%.Requested", "%.Delivered")):
             stamp = datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
             times.setdefault(originator, {})[topic.rsplit(".", 1)[1]] = stamp
-    pairs = [(t["Requested"], t["Delivered"]) for t in times.values() if len(t) == 2]
+    pairs = [
+        (t["Requested"], t["Delivered"])
+        for t in times.values()
+        if len(t) == 2 and (since is None or t["Requested"] >= since)
+    ]
     if not pairs:
         return [], 0.0
     span = (max(d for _, d in pairs) - min(r for r, _ in pairs)).total_seconds()
