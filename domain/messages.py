@@ -104,14 +104,8 @@ class Template:
         return {"content_sid": self.content_sid, "variables": dict(self.variables)}
 
 
-@dataclass(frozen=True)
-class Sms:
+class _ToPhone:
     to: PhoneNumber
-    body: str
-    channel: ClassVar[Channel] = Channel.SMS
-
-    def __post_init__(self) -> None:
-        _check_body(self.body, MAX_SMS_BODY)
 
     @property
     def recipients(self) -> tuple[PhoneNumber, ...]:
@@ -121,12 +115,22 @@ class Sms:
     def masked_recipient(self) -> str:
         return self.to.masked
 
+
+@dataclass(frozen=True)
+class Sms(_ToPhone):
+    to: PhoneNumber
+    body: str
+    channel: ClassVar[Channel] = Channel.SMS
+
+    def __post_init__(self) -> None:
+        _check_body(self.body, MAX_SMS_BODY)
+
     def as_dict(self) -> dict[str, Any]:
         return {"to": self.to.value, "body": self.body}
 
 
 @dataclass(frozen=True)
-class WhatsApp:
+class WhatsApp(_ToPhone):
     """A free-form body (inside WhatsApp's 24-hour customer-service window) or a template: one of them."""
 
     to: PhoneNumber
@@ -139,14 +143,6 @@ class WhatsApp:
             raise InvalidMessage("body", "a WhatsApp message needs either a body or a template, not both")
         if self.body is not None:
             _check_body(self.body, MAX_WHATSAPP_BODY)
-
-    @property
-    def recipients(self) -> tuple[PhoneNumber, ...]:
-        return (self.to,)
-
-    @property
-    def masked_recipient(self) -> str:
-        return self.to.masked
 
     def as_dict(self) -> dict[str, Any]:
         if self.template is None:  # the shape of a body message, and so its request digest, is unchanged

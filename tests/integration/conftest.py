@@ -11,6 +11,8 @@ from adapters.event_store import EventSourcedStore
 from tests.backends import Backend, PostgresBackend, SqliteBackend
 from tests.postgres import fresh_schema
 from tests.stores import KINDS, open_store
+from tests.twilio_app import Service, start
+from tests.twilio_server import TwilioServer
 
 
 @pytest.fixture(params=KINDS)
@@ -37,3 +39,18 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         opened = PostgresBackend(schema)
         yield opened
         opened.close()
+
+
+@pytest.fixture
+def twilio() -> Iterator[TwilioServer]:
+    """A local server speaking Twilio's Messages API, reached by the real twilio client."""
+    server = TwilioServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def service(tmp_path: Path, twilio: TwilioServer) -> Iterator[Service]:
+    """The service's container and HTTP app, with Twilio set up for SMS and WhatsApp."""
+    yield from start(tmp_path, twilio)

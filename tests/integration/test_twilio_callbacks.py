@@ -3,7 +3,7 @@ nothing else changes anything."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from uuid import UUID
 
@@ -21,19 +21,6 @@ SENT, DELIVERED = (
     ["Requested", "DeliveryStarted", "Sent"],
     ["Requested", "DeliveryStarted", "Sent", "Delivered"],
 )
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioServer]:
-    server = TwilioServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def service(tmp_path: Path, twilio: TwilioServer) -> Iterator[Service]:
-    yield from start(tmp_path, twilio)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ what each of Twilio's answers makes of the notification."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +17,6 @@ SMS = {"to": "+15551234567", "body": "Your code is 481516"}
 WHATSAPP = {"to": "+447911123456", "body": "Your parcel is on its way"}
 CONTENT_SID = "HX" + "c" * 32
 TEMPLATE = {"to": "+447911123456", "template": {"content_sid": CONTENT_SID, "variables": {"1": "12/1"}}}
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioServer]:
-    server = TwilioServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def service(tmp_path: Path, twilio: TwilioServer) -> Iterator[Service]:
-    yield from start(tmp_path, twilio)
 
 
 def test_an_sms_is_sent_with_a_status_callback_and_awaits_its_receipt(
