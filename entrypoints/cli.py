@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import signal
 import sys
@@ -28,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet = args.run not in (serve, work)  # token commands say what they did themselves
         configure_logging("warning" if quiet else settings.log_level, settings.log_format)
         return int(args.run(build_container(settings), args) or 0)
+    except BrokenPipeError:  # the reader went away (`audit export | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (SettingsError, ApplicationError, InvalidClient, UnknownToken, OSError) as error:
         print(f"notifications: {_reason(error)}", file=sys.stderr)
         return 2

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -105,3 +108,22 @@ def test_bad_input_is_refused_in_one_line(store_file: Path, args: list[str], mes
     code, out, err = audit(store_file, *args)
     assert (code, out) == (2, "")
     assert len(err.splitlines()) == 1 and err.startswith(message)
+
+
+async def test_an_export_read_only_in_part_ends_quietly(tmp_path: Path) -> None:
+    store = EventSourcedStore.sqlite(tmp_path / "events.sqlite")
+    sms = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
+    await store.save(
+        *(Notification.request(uuid4(), "bank", sms) for _ in range(2000))
+    )  # beyond a pipe's buffer
+    store.close()
+    env = {**os.environ, "NOTIFICATIONS_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "entrypoints.cli"]
+    export = subprocess.Popen(
+        [*command, "audit", "export"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert export.stdout is not None and export.stderr is not None
+    export.stdout.readline()
+    export.stdout.close()
+    assert export.wait(30) == 0
+    assert export.stderr.read() == b""
