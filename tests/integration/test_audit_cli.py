@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -110,12 +111,11 @@ def test_bad_input_is_refused_in_one_line(store_file: Path, args: list[str], mes
     assert len(err.splitlines()) == 1 and err.startswith(message)
 
 
-async def test_an_export_read_only_in_part_ends_quietly(tmp_path: Path) -> None:
+def test_an_export_read_only_in_part_ends_quietly(tmp_path: Path) -> None:
     store = EventSourcedStore.sqlite(tmp_path / "events.sqlite")
     sms = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
-    await store.save(
-        *(Notification.request(uuid4(), "bank", sms) for _ in range(2000))
-    )  # beyond a pipe's buffer
+    many = [Notification.request(uuid4(), "bank", sms) for _ in range(2000)]  # beyond a pipe's buffer
+    asyncio.run(store.save(*many))
     store.close()
     env = {**os.environ, "NOTIFICATIONS_DATA_DIR": str(tmp_path)}
     command = [sys.executable, "-m", "entrypoints.cli"]
