@@ -13,6 +13,7 @@ import structlog
 
 from application.errors import Conflict, NotFound, PermanentDeliveryError, TransientDeliveryError
 from application.ports import Clock, Closeable, EventStore, NotificationProvider
+from application.state_log import log_state_change
 from domain.addresses import masked
 from domain.messages import Channel
 from domain.notification import Notification
@@ -129,15 +130,7 @@ class Deliveries:
         except Conflict:  # the message comes back, to find what the other writer recorded
             log.info("delivery.conflict", notification_id=str(notification.id))
             return Outcome(retry_in=self.policy.base_delay)
-        log.info(
-            f"notification.{_state_change(notification)}",
-            notification_id=str(notification.id),
-            client=notification.client,
-            channel=notification.channel.value,
-            status=notification.status.value,
-            attempts=notification.attempts,
-            reason=_masked(notification.reason, notification) if notification.reason else None,
-        )
+        log_state_change(notification)
         return outcome
 
     async def close(self) -> None:
@@ -149,12 +142,6 @@ class Deliveries:
                 await provider.close()
             except Exception as error:  # stopping goes on; the process is ending anyway
                 log.warning("provider.close_failed", channel=channel.value, error=type(error).__name__)
-
-
-def _state_change(notification: Notification) -> str:
-    if notification.is_terminal:
-        return notification.status.value
-    return "sent" if notification.awaiting_confirmation else "attempt_failed"
 
 
 def _masked(text: str, notification: Notification) -> str:

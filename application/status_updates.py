@@ -8,6 +8,7 @@ import structlog
 
 from application.errors import Conflict, ForgedCallback, NotFound
 from application.ports import EventStore, Progress, StatusCallbacks, StatusUpdate
+from application.state_log import log_state_change
 from domain.notification import Notification
 
 ATTEMPTS_ON_CONFLICT = 3
@@ -52,13 +53,5 @@ class StatusUpdates:
         if notification.version == version:
             return notification
         await self.store.save(notification)
-        log.info(
-            f"notification.{notification.status.value}",
-            notification_id=str(notification.id),
-            client=notification.client,
-            channel=notification.channel.value,
-            status=notification.status.value,
-            provider=update.provider,
-            reason=notification.reason,
-        )
+        log_state_change(notification, provider=update.provider)
         return notification
