@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import structlog
-
 from application.errors import Conflict, ForgedCallback, NotFound
 from application.ports import EventStore, Progress, StatusCallbacks, StatusUpdate
 from application.state_log import log_state_change
 from domain.notification import Notification
 
 ATTEMPTS_ON_CONFLICT = 3
-
-log = structlog.get_logger("notifications")
 
 
 class StatusUpdates:
