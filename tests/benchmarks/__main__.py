@@ -28,7 +28,8 @@ def main() -> None:
     options = _options()
     results: dict[str, Any] = {"machine": _machine(), "seconds": options.seconds}
     with tempfile.TemporaryDirectory() as folder:
-        for name, run in (("post", bench_post), ("get", bench_get), ("end_to_end", bench_end_to_end)):
+        parts = (("post", bench_post), ("get", bench_get), ("end_to_end", bench_end_to_end), ("soak", soak))
+        for name, run in parts:
             if name in options.only:
                 results[name] = run(Path(folder) / name, options)
     Path(options.output).write_text(json.dumps(results, indent=2))
@@ -92,6 +93,19 @@ def bench_end_to_end(folder: Path, options: argparse.Namespace) -> dict[str, Any
     return result
 
 
+def soak(folder: Path, options: argparse.Namespace) -> dict[str, Any]:
+    """Paced POSTs at `--soak-rate` for `--soak-seconds`, the server's memory sampled every 10 s."""
+    with BenchServer(folder) as server:
+        token, samples = server.token(), []
+        for _ in range(max(1, options.soak_seconds // 10)):
+            asyncio.run(paced_posts(server.url, token, SMS, options.soak_rate, 10))
+            samples.append(server.memory_mib())
+        _settle(folder / "events.sqlite")
+    result = {"rate_per_s": options.soak_rate, "seconds": options.soak_seconds, "rss_mib_every_10s": samples}
+    print(f"\nsoak: {json.dumps(result)}")
+    return result
+
+
 def _compare(method: str, connections: int, base: Any, real: Any) -> dict[str, Any]:
     row = {
         "request": method,
@@ -146,7 +160,11 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 32, 128])
     parser.add_argument("--store-sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--output", default="bench.json")
-    parser.add_argument("--only", nargs="+", default=["post", "get", "end_to_end"], help="which parts to run")
+    parser.add_argument(
+        "--only", nargs="+", default=["post", "get", "end_to_end"], help="post get end_to_end soak"
+    )
+    parser.add_argument("--soak-seconds", type=int, default=600)
+    parser.add_argument("--soak-rate", type=float, default=220.0, help="about half the delivered rate")
     return parser.parse_args()
 
 

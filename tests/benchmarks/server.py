@@ -53,9 +53,15 @@ class BenchServer:
         raise RuntimeError("the service did not start")
 
     def peak_memory_mib(self) -> float:
+        return self._memory_mib("VmHWM:")
+
+    def memory_mib(self) -> float:
+        return self._memory_mib("VmRSS:")
+
+    def _memory_mib(self, field: str) -> float:
         assert self.process is not None
         status = Path(f"/proc/{self.process.pid}/status").read_text()
-        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field))
         return round(kib / 1024, 1)
 
     def __exit__(self, *_: object) -> None:
