@@ -16,13 +16,15 @@ def configure_logging(level: str = "info", output_format: str = "auto") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     # Tracebacks never show local variables: they hold tokens, recipients and bodies.
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
+    rendering: list[structlog.types.Processor] = (
+        [
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
+            structlog.processors.JSONRenderer(),
+        ]
         if as_json
-        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
-    )
-    tracebacks = structlog.processors.ExceptionRenderer(
-        structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+        else [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -36,15 +38,10 @@ def configure_logging(level: str = "info", output_format: str = "auto") -> None:
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                tracebacks if as_json else _identity,
-                renderer,
+                *rendering,
             ],
         )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-
-
-def _identity(logger: object, name: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
-    return event

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import UUID
 
 from application.errors import DeliveryError, ForgedCallback
@@ -55,6 +55,3 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)

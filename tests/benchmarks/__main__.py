@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -135,8 +137,6 @@ def _distribution(values: list[float]) -> dict[str, float]:
 
 def _settle(database: Path, seconds: float = 120) -> None:
     """Waits until the worker has delivered everything requested."""
-    import sqlite3
-
     deadline = time.monotonic() + seconds
     query = "SELECT SUM(topic LIKE '%.Requested'), SUM(topic LIKE '%.Delivered') FROM stored_events"
     while time.monotonic() < deadline:
@@ -149,8 +149,6 @@ def _settle(database: Path, seconds: float = 120) -> None:
 
 
 def _machine() -> dict[str, Any]:
-    import os
-
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}
 
 
