@@ -69,7 +69,12 @@ def work(container: Container, args: argparse.Namespace) -> None:
         await worker.shutdown(container.settings().shutdown_timeout)
         await container.queue().close()
 
-    asyncio.run(run())
+    try:
+        import uvloop
+    except ImportError:  # not on Windows
+        asyncio.run(run())
+    else:
+        uvloop.run(run())
 
 
 def issue_token(container: Container, args: argparse.Namespace) -> None:
