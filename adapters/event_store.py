@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import ProcessRecorder, Tracking
+from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking
 from eventsourcing.utils import get_topic
 
 from adapters.hash_chain import ChainingMapper
@@ -28,6 +28,7 @@ from adapters.persistence import (
     create_schema,
     logged_event,
     probe,
+    select_many,
     translated,
 )
 from application.audit import Link, LoggedEvent
@@ -103,6 +104,18 @@ class EventSourcedStore:
     async def get(self, aggregate_id: UUID) -> Any:
         return await self._run(lambda: self._app.repository.get(aggregate_id))
 
+    async def get_many(self, aggregate_ids: list[UUID]) -> list[Any]:
+        """The aggregates with these ids, in their order (None for an unknown id), read in one query.
+
+        An id asked for twice gets two objects: whoever changes one must not change the other.
+        """
+
+        def read() -> list[Any]:
+            found = select_many(self._recorder, list(set(aggregate_ids)))
+            return [self._project(found.get(aggregate_id, [])) for aggregate_id in aggregate_ids]
+
+        return await self._run(read)
+
     async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
         events: list[Any] = await self._run(lambda: list(self._app.events.get(aggregate_id)))
         return [_recorded(event) for event in events]
@@ -153,6 +166,13 @@ class EventSourcedStore:
         create_schema(self._app.factory)
         if create_table := getattr(self._recorder, "create_table", None):
             create_table()
+
+    def _project(self, stored: list[StoredEvent]) -> Any:
+        aggregate = None
+        for record in stored:
+            event: Any = self._mapper.to_domain_event(record)
+            aggregate = event.mutate(aggregate)
+        return aggregate
 
     async def _run(self, call: Callable[[], T]) -> T:
         with translated(self.where):

@@ -4,6 +4,9 @@ One transaction for many notifications is several times cheaper than one each, a
 answered before their own events are committed. While a commit runs, new saves gather; the next
 commit takes them all (up to a limit). If a batch conflicts, its saves are retried one by one, so
 that only the save that really conflicts fails.
+
+Reads are grouped the same way: the notifications asked for while a read runs are read together
+in the next one, with one query and one trip to the store's thread.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import asyncio
 from typing import Any, Protocol
 from uuid import UUID
 
-from application.errors import Conflict
+from application.errors import Conflict, NotFound
 from application.ports import RecordedEvent
 
 MAX_BATCH = 500
@@ -20,7 +23,7 @@ MAX_BATCH = 500
 
 class _Store(Protocol):
     async def save(self, *aggregates: Any) -> None: ...
-    async def get(self, aggregate_id: UUID) -> Any: ...
+    async def get_many(self, aggregate_ids: list[UUID]) -> list[Any]: ...
     async def history(self, aggregate_id: UUID) -> list[RecordedEvent]: ...
     async def ping(self) -> None: ...
 
@@ -30,6 +33,8 @@ class GroupCommit:
         self._store = store
         self._waiting: list[tuple[list[Any], asyncio.Future[None]]] = []
         self._committing: asyncio.Task[None] | None = None
+        self._asked: list[tuple[UUID, asyncio.Future[Any]]] = []
+        self._reading: asyncio.Task[None] | None = None
 
     async def save(self, *aggregates: Any) -> None:
         # Taken from the aggregates now, so that a failed batch can be retried save by save.
@@ -41,7 +46,11 @@ class GroupCommit:
         await done
 
     async def get(self, aggregate_id: UUID) -> Any:
-        return await self._store.get(aggregate_id)
+        found: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._asked.append((aggregate_id, found))
+        if self._reading is None or self._reading.done():
+            self._reading = asyncio.create_task(self._read_all())
+        return await found
 
     async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
         return await self._store.history(aggregate_id)
@@ -53,6 +62,21 @@ class GroupCommit:
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             await self._commit(batch)
+
+    async def _read_all(self) -> None:
+        while self._asked:
+            batch, self._asked = self._asked[:MAX_BATCH], self._asked[MAX_BATCH:]
+            try:
+                aggregates = await self._store.get_many([aggregate_id for aggregate_id, _ in batch])
+            except Exception as error:
+                for _, found in batch:
+                    _settle(found, error)
+                continue
+            for (aggregate_id, found), aggregate in zip(batch, aggregates, strict=True):
+                if aggregate is None:
+                    _settle(found, NotFound(aggregate_id))
+                else:
+                    _settle(found, None, aggregate)
 
     async def _commit(self, batch: list[tuple[list[Any], asyncio.Future[None]]]) -> None:
         try:
@@ -76,10 +100,10 @@ class GroupCommit:
                 _settle(done, None)
 
 
-def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+def _settle(done: asyncio.Future[Any], error: BaseException | None, result: Any = None) -> None:
     if done.cancelled():
         return
     if error is None:
-        done.set_result(None)
+        done.set_result(result)
     else:
         done.set_exception(error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -18,9 +18,11 @@ from eventsourcing.persistence import (
     PersistenceError,
     ProcessRecorder,
     ProgrammingError,
+    StoredEvent,
 )
 from eventsourcing.persistence import Notification as LogRecord
-from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import Environment, EnvType, strtobool
 
 from adapters.hash_chain import ChainedEventStore, ChainingMapper
@@ -112,6 +114,39 @@ def logged_event(mapper: ChainingMapper, record: LogRecord) -> LoggedEvent:
         return LoggedEvent(record.id, aggregate_id, version, kind, None, {}, damage=damage)
     data = {name: value for name, value in vars(event).items() if name not in ENVELOPE}
     return LoggedEvent(record.id, aggregate_id, version, kind, vars(event)["timestamp"], data, link)
+
+
+def select_many(recorder: ProcessRecorder, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+    """The stored events of each aggregate, oldest first: in one query on SQLite and PostgreSQL."""
+    rows: list[Any]
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        marks = ",".join("?" * len(ids))
+        query = (  # the table's name is the library's; the ids are bound
+            f"SELECT * FROM {recorder.events_table_name} WHERE originator_id IN ({marks}) "  # noqa: S608
+            "ORDER BY originator_id, originator_version"
+        )
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(query, [aggregate_id.hex for aggregate_id in ids])
+            rows = cursor.fetchall()
+    elif isinstance(recorder, PostgresAggregateRecorder):
+        statement = psycopg.sql.SQL(
+            "SELECT * FROM {}.{} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(
+            psycopg.sql.Identifier(recorder.datastore.schema),
+            psycopg.sql.Identifier(recorder.events_table_name),
+        )
+        with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, [list(ids)], prepare=True)
+            rows = cursor.fetchall()
+    else:
+        return {aggregate_id: list(recorder.select_events(aggregate_id)) for aggregate_id in ids}
+    found: dict[UUID, list[StoredEvent]] = {}
+    for row in rows:
+        aggregate_id = row["originator_id"]  # a UUID from PostgreSQL, its hex from SQLite
+        aggregate_id = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
+        stored = StoredEvent(aggregate_id, row["originator_version"], row["topic"], bytes(row["state"]))
+        found.setdefault(aggregate_id, []).append(stored)
+    return found
 
 
 def probe(recorder: ProcessRecorder) -> None:

@@ -13,7 +13,6 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from application.access import Principal
 from application.notifications import Notifications
 from domain.access import Scope
-from entrypoints.http.auth import requires_scope
 from entrypoints.http.schemas import EventView, NotificationRequest, NotificationView, to_message
 
 IdempotencyKey = Annotated[
@@ -29,7 +28,6 @@ IdempotencyKey = Annotated[
 
 class NotificationsController(Controller):
     path = "/v1/notifications"
-    guards = [requires_scope]
     tags = ["notifications"]
 
     @post(

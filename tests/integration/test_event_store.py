@@ -45,6 +45,22 @@ async def test_an_unknown_id_is_not_found(store: EventSourcedStore) -> None:
         await store.get(uuid4())
 
 
+async def test_many_notifications_are_read_in_one_go_in_the_order_asked(store: EventSourcedStore) -> None:
+    delivered, pending, unknown = new(), new(), uuid4()
+    delivered.begin_attempt("worker-1", datetime.now(UTC), timedelta(seconds=35))
+    delivered.deliver(Receipt("fake", "m-1"))
+    await store.save(delivered, pending)
+    found = await store.get_many([pending.id, unknown, delivered.id, pending.id])
+    assert [(n.id, n.status, n.version) if n else None for n in found] == [
+        (pending.id, Status.PENDING, 1),
+        None,
+        (delivered.id, Status.DELIVERED, 3),
+        (pending.id, Status.PENDING, 1),
+    ]
+    assert found[2].message == SMS
+    assert found[0] is not found[3], "each asker may change its own copy"
+
+
 async def test_a_second_create_with_the_same_id_conflicts(store: EventSourcedStore) -> None:
     notification = new()
     await store.save(notification)

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.event_store import EventSourcedStore
 from adapters.group_commit import GroupCommit
-from application.errors import Conflict, StoreUnavailable
+from application.errors import Conflict, NotFound, StoreUnavailable
 from application.ports import EventStore
 from domain.messages import PhoneNumber, Sms
 from domain.notification import Notification, Status
@@ -22,6 +22,7 @@ class CountingStore(EventSourcedStore):
     def __init__(self) -> None:
         super().__init__({"PERSISTENCE_MODULE": "eventsourcing.popo"})
         self.transactions = 0
+        self.queries = 0
         self.failure: Exception | None = None
 
     async def save(self, *objects: Any) -> None:
@@ -29,6 +30,12 @@ class CountingStore(EventSourcedStore):
         if self.failure:
             raise self.failure
         await super().save(*objects)
+
+    async def get_many(self, aggregate_ids: list[uuid.UUID]) -> list[Any]:
+        self.queries += 1
+        if self.failure:
+            raise self.failure
+        return await super().get_many(aggregate_ids)
 
 
 def new(notification_id: uuid.UUID | None = None) -> Notification:
@@ -78,3 +85,31 @@ async def test_a_saved_aggregate_has_no_events_left_to_save() -> None:
     with pytest.raises(Conflict):
         await store.save(new(notification.id))
     assert notification.collect_events() == []
+
+
+async def test_reads_that_arrive_together_share_queries() -> None:
+    inner = CountingStore()
+    notifications = [new() for _ in range(50)]
+    await inner.save(*notifications)
+    store = GroupCommit(inner)
+    found = await asyncio.gather(*(store.get(n.id) for n in notifications))
+    assert [n.id for n in found] == [n.id for n in notifications]
+    assert 1 <= inner.queries <= 2
+
+
+async def test_an_unknown_id_fails_only_its_own_read() -> None:
+    inner = CountingStore()
+    known = new()
+    await inner.save(known)
+    store = GroupCommit(inner)
+    results = await asyncio.gather(store.get(uuid.uuid4()), store.get(known.id), return_exceptions=True)
+    assert isinstance(results[0], NotFound)
+    assert isinstance(results[1], Notification) and results[1].id == known.id
+
+
+async def test_a_store_failure_fails_every_read_of_the_batch() -> None:
+    inner = CountingStore()
+    inner.failure = StoreUnavailable("disk gone")
+    store = GroupCommit(inner)
+    results = await asyncio.gather(*(store.get(uuid.uuid4()) for _ in range(4)), return_exceptions=True)
+    assert all(isinstance(r, StoreUnavailable) for r in results)
