@@ -98,8 +98,16 @@ class EventSourcedStore:
         }
         return cls(env, f"PostgreSQL at {host}:{port}/{dbname}", cipher_key)
 
-    async def save(self, *aggregates: Notification | AccessTokens) -> None:
-        await self._run(lambda: self._app.save(*aggregates))
+    async def save(self, *aggregates: Notification | AccessTokens | DomainEvent) -> None:
+        """Stores the aggregates' new events (or the events given) in one transaction."""
+        # Not the library's Application.save: it tells events from aggregates with a runtime
+        # protocol check that cost a third of a batch's time.
+        events = [
+            event
+            for item in aggregates
+            for event in ([item] if isinstance(item, DomainEvent) else item.collect_events())
+        ]
+        await self._run(lambda: self._app.events.put(events))
 
     async def get(self, aggregate_id: UUID) -> Any:
         return await self._run(lambda: self._app.repository.get(aggregate_id))
