@@ -1,5 +1,6 @@
 """`nox -s bench`: the service against a bare Litestar baseline in the same process.
 
+Each part runs on each event store of `--stores`, the embedded SQLite default and PostgreSQL.
 Prints a table and writes bench.json. Figures on a shared machine drift: compare ratios.
 """
 
@@ -10,37 +11,40 @@ import asyncio
 import json
 import os
 import platform
-import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.event_store import EventSourcedStore
 from tests.benchmarks.load import get_script, paced_posts, post_script, wrk
 from tests.benchmarks.seed import post_to_delivered_ms, seed
 from tests.benchmarks.server import BenchServer
+from tests.benchmarks.stores import STORES, BenchStore, bench_store, check_postgres
 
-SMS = {"channel": "sms", "to": "+15551234567", "body": "Your code is 481516"}
+SMS: dict[str, object] = {"channel": "sms", "to": "+15551234567", "body": "Your code is 481516"}
+Part = Callable[[BenchStore, argparse.Namespace], Any]
 
 
 def main() -> None:
     options = _options()
+    if "postgres" in options.stores:
+        check_postgres()
     results: dict[str, Any] = {"machine": _machine(), "seconds": options.seconds}
     with tempfile.TemporaryDirectory() as folder:
         parts = (("post", bench_post), ("get", bench_get), ("end_to_end", bench_end_to_end), ("soak", soak))
         for name, run in parts:
             if name in options.only:
-                results[name] = run(Path(folder) / name, options)
+                results[name] = _on_each_store(run, Path(folder) / name, options)
     Path(options.output).write_text(json.dumps(results, indent=2))
     print(f"\nwritten to {options.output}")
 
 
-def bench_post(folder: Path, options: argparse.Namespace) -> list[dict[str, Any]]:
+def bench_post(store: BenchStore, options: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
-    with BenchServer(folder, worker=False) as server:
+    with BenchServer(store, worker=False) as server:
         token = server.token()
         for connections in options.connections:
             base = wrk(
@@ -49,40 +53,41 @@ def bench_post(folder: Path, options: argparse.Namespace) -> list[dict[str, Any]
             real = wrk(
                 f"{server.url}/v1/notifications", post_script(SMS, token), connections, options.seconds
             )
-            rows.append(_compare("POST", connections, base, real))
+            rows.append(_compare(store, "POST", connections, base, real))
         rows[-1]["peak_memory_mib"] = server.peak_memory_mib()
     return rows
 
 
-def bench_get(folder: Path, options: argparse.Namespace) -> list[dict[str, Any]]:
+def bench_get(store: BenchStore, options: argparse.Namespace) -> list[dict[str, Any]]:
     rows, stored, ids = [], 0, []
     for size in options.store_sizes:
-        store = EventSourcedStore.sqlite(folder / "events.sqlite")
-        ids += seed(store, "bench", size - stored)
-        store.close()
+        events = store.open()
+        ids += seed(events, "bench", size - stored)
+        events.close()
         stored = size
-        with BenchServer(folder, worker=False) as server:
+        with BenchServer(store, worker=False) as server:
             token, paths = server.token(), [f"/v1/notifications/{i}" for i in ids[-1000:]]
             base = wrk(f"{server.url}/benchmark/baseline", post_script(SMS, None), 32, options.seconds)
             real = wrk(f"{server.url}/v1/notifications/x", get_script(paths, token), 32, options.seconds)
-            row = _compare("GET", 32, base, real) | {"stored_events": size}
+            row = _compare(store, "GET", 32, base, real) | {"stored_events": size}
             rows.append(row | {"peak_memory_mib": server.peak_memory_mib()})
     return rows
 
 
-def bench_end_to_end(folder: Path, options: argparse.Namespace) -> dict[str, Any]:
-    with BenchServer(folder) as server:
+def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
+    with BenchServer(store) as server:
         token = server.token()
         burst = wrk(f"{server.url}/v1/notifications", post_script(SMS, token), 32, options.seconds)
-        _settle(folder / "events.sqlite")
-        latencies, delivered_rate = post_to_delivered_ms(folder / "events.sqlite")
+        _settle(store)
+        latencies, delivered_rate = post_to_delivered_ms(store)
         half = max(1.0, round(delivered_rate / 2))
         paced_start = datetime.now(UTC)
         accepted = asyncio.run(paced_posts(server.url, token, SMS, half, options.seconds))
-        _settle(folder / "events.sqlite")
-        paced, _ = post_to_delivered_ms(folder / "events.sqlite", since=paced_start)
+        _settle(store)
+        paced, _ = post_to_delivered_ms(store, since=paced_start)
         memory = server.peak_memory_mib()
     result = {
+        "store": store.name,
         "burst_accepted_per_s": round(burst.rate),
         "delivered_per_s": round(delivered_rate),
         "burst_post_to_delivered_ms": _distribution(latencies),
@@ -95,21 +100,37 @@ def bench_end_to_end(folder: Path, options: argparse.Namespace) -> dict[str, Any
     return result
 
 
-def soak(folder: Path, options: argparse.Namespace) -> dict[str, Any]:
+def soak(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
     """Paced POSTs at `--soak-rate` for `--soak-seconds`, the server's memory sampled every 10 s."""
-    with BenchServer(folder) as server:
+    with BenchServer(store) as server:
         token, samples = server.token(), []
         for _ in range(max(1, options.soak_seconds // 10)):
             asyncio.run(paced_posts(server.url, token, SMS, options.soak_rate, 10))
             samples.append(server.memory_mib())
-        _settle(folder / "events.sqlite")
-    result = {"rate_per_s": options.soak_rate, "seconds": options.soak_seconds, "rss_mib_every_10s": samples}
+        _settle(store)
+        memory = server.peak_memory_mib()
+    result = {
+        "store": store.name,
+        "rate_per_s": options.soak_rate,
+        "seconds": options.soak_seconds,
+        "rss_mib_every_10s": samples,
+        "peak_memory_mib": memory,
+    }
     print(f"\nsoak: {json.dumps(result)}")
     return result
 
 
-def _compare(method: str, connections: int, base: Any, real: Any) -> dict[str, Any]:
+def _on_each_store(run: Part, folder: Path, options: argparse.Namespace) -> dict[str, Any]:
+    results = {}
+    for name in options.stores:
+        with bench_store(name, folder / name) as store:
+            results[name] = run(store, options)
+    return results
+
+
+def _compare(store: BenchStore, method: str, connections: int, base: Any, real: Any) -> dict[str, Any]:
     row = {
+        "store": store.name,
         "request": method,
         "connections": connections,
         "baseline_per_s": round(base.rate),
@@ -135,13 +156,15 @@ def _distribution(values: list[float]) -> dict[str, float]:
     }
 
 
-def _settle(database: Path, seconds: float = 120) -> None:
+def _settle(store: BenchStore, seconds: float = 120) -> None:
     """Waits until the worker has delivered everything requested."""
     deadline = time.monotonic() + seconds
-    query = "SELECT SUM(topic LIKE '%.Requested'), SUM(topic LIKE '%.Delivered') FROM stored_events"
+    query = (
+        "SELECT COUNT(CASE WHEN topic LIKE '%.Requested' THEN 1 END),"
+        " COUNT(CASE WHEN topic LIKE '%.Delivered' THEN 1 END) FROM {events}"
+    )
     while time.monotonic() < deadline:
-        with sqlite3.connect(database) as connection:
-            requested, delivered = connection.execute(query).fetchone()
+        [(requested, delivered)] = store.rows(query)
         if requested == delivered:
             return
         time.sleep(0.5)
@@ -161,6 +184,7 @@ def _options() -> argparse.Namespace:
     parser.add_argument(
         "--only", nargs="+", default=["post", "get", "end_to_end"], help="post get end_to_end soak"
     )
+    parser.add_argument("--stores", nargs="+", choices=STORES, default=list(STORES))
     parser.add_argument("--soak-seconds", type=int, default=600)
     parser.add_argument("--soak-rate", type=float, default=220.0, help="about half the delivered rate")
     return parser.parse_args()

@@ -1,17 +1,16 @@
-"""Fills an event store quickly, and reads POST-to-delivered times back from a SQLite store."""
+"""Fills an event store quickly, and reads POST-to-delivered times back from it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from adapters.event_store import EventSourcedStore
 from domain.messages import PhoneNumber, Sms
 from domain.notification import Notification, Receipt
+from tests.benchmarks.stores import BenchStore
 
 EVENTS_PER_NOTIFICATION = 3  # Requested, DeliveryStarted, Delivered
 SMS = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
@@ -37,15 +36,17 @@ def seed(store: EventSourcedStore, client: str, events: int, batch: int = 500) -
     return ids
 
 
-def post_to_delivered_ms(database: Path, since: datetime | None = None) -> tuple[list[float], float]:
+def post_to_delivered_ms(store: BenchStore, since: datetime | None = None) -> tuple[list[float], float]:
     """The time from request to delivery of each notification requested since then, and the
     deliveries per second."""
-    times: dict[str, dict[str, datetime]] = {}
-    query = "SELECT originator_id, topic, state FROM stored_events WHERE topic LIKE ? OR topic LIKE ?"
-    with sqlite3.connect(database) as connection:
-        for originator, topic, state in connection.execute(query, ("%.Requested", "%.Delivered")):
-            stamp = datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
-            times.setdefault(originator, {})[topic.rsplit(".", 1)[1]] = stamp
+    times: dict[object, dict[str, datetime]] = {}
+    query = (
+        "SELECT originator_id, topic, state FROM {events}"
+        " WHERE topic LIKE '%.Requested' OR topic LIKE '%.Delivered'"
+    )
+    for originator, topic, state in store.rows(query):
+        stamp = datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
+        times.setdefault(originator, {})[topic.rsplit(".", 1)[1]] = stamp
     pairs = [
         (t["Requested"], t["Delivered"])
         for t in times.values()

@@ -10,21 +10,22 @@ from pathlib import Path
 
 import httpx
 
+from tests.benchmarks.stores import BenchStore
 from tests.queue_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class BenchServer:
-    def __init__(self, data_dir: Path, worker: bool = True, **settings: str) -> None:
+    def __init__(self, store: BenchStore, worker: bool = True) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
-            "NOTIFICATIONS_DATA_DIR": str(data_dir),
+            "NOTIFICATIONS_DATA_DIR": str(store.folder),
             "NOTIFICATIONS_LOG_LEVEL": "warning",
             "NOTIFICATIONS_BENCHMARK_BASELINE": "true",
-            **{f"NOTIFICATIONS_{k.upper()}": v for k, v in settings.items()},
+            **{f"NOTIFICATIONS_{k.upper()}": v for k, v in store.settings.items()},
         }
         self.worker = worker
         self.process: subprocess.Popen[bytes] | None = None
