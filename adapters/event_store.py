@@ -32,7 +32,7 @@ from adapters.persistence import (
     translated,
 )
 from application.audit import Link, LoggedEvent
-from application.errors import Conflict
+from application.errors import Conflict, NotFound
 from application.ports import LoggedRequest, RecordedEvent
 from domain.access import AccessTokens
 from domain.notification import Notification
@@ -110,7 +110,10 @@ class EventSourcedStore:
         await self._run(lambda: self._app.events.put(events))
 
     async def get(self, aggregate_id: UUID) -> Any:
-        return await self._run(lambda: self._app.repository.get(aggregate_id))
+        [found] = await self.get_many([aggregate_id])
+        if found is None:
+            raise NotFound(aggregate_id)
+        return found
 
     async def get_many(self, aggregate_ids: list[UUID]) -> list[Any]:
         """The aggregates with these ids, in their order (None for an unknown id), read in one query.

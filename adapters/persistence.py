@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.persistence import (
     EventStore,
     InfrastructureFactory,
@@ -27,13 +27,13 @@ from eventsourcing.utils import Environment, EnvType, strtobool
 
 from adapters.hash_chain import ChainedEventStore, ChainingMapper
 from application.audit import LoggedEvent
-from application.errors import Conflict, NotFound, StoreUnavailable
+from application.errors import Conflict, StoreUnavailable
 
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
 
 class EventLogApplication(Application[UUID]):
-    """The library's application, reduced to what the adapter needs: a recorder and a repository."""
+    """The library's application, reduced to what the adapter needs: a recorder and an event store."""
 
     name = "notifications"
 
@@ -166,8 +166,6 @@ def translated(where: str) -> Iterator[None]:
         yield
     except IntegrityError as error:
         raise Conflict(str(error)) from None
-    except AggregateNotFoundError as error:
-        raise NotFound(str(error)) from None
     except MapperDeserialisationError as error:
         raise StoreUnavailable(f"a stored event in {where} cannot be read: {error}") from None
     except (PersistenceError, psycopg.Error) as error:

@@ -17,8 +17,8 @@ class BearerAuthentication:
     """Puts the token's principal in `scope["user"]`; the paths matching `exclude` need no token,
     nor do the OPTIONS answers Litestar adds to each path.
 
-    A plain ASGI middleware: Litestar's authentication middleware and a guard cost a fifth of a
-    request (a guard copies the route handler on every call).
+    A plain ASGI middleware: Litestar's authentication middleware and a guard cost about 40 us of
+    a POST's 300 in process (a guard copies the route handler on every call).
     """
 
     def __init__(self, app: ASGIApp, access: Access, exclude: list[str]) -> None:
