@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 
 import structlog
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("notifications.http")
-_ACCEPTABLE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_ACCEPTABLE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
@@ -20,18 +19,17 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        method = scope["method"]
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _ACCEPTABLE.fullmatch(given) else uuid.uuid4().hex
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        request_id = given if _ACCEPTABLE.fullmatch(given) else os.urandom(16).hex().encode()
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id.decode())
         started, status = time.perf_counter(), 500
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableScopeHeaders.from_message(message)["X-Request-ID"] = request_id
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id)]
             await send(message)
 
         try:
@@ -39,7 +37,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         finally:
             log.info(
                 "http.request",
-                method=method,
+                method=scope["method"],
                 path=scope["path"],
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
