@@ -32,7 +32,7 @@ def main() -> None:
     options = _options()
     if "postgres" in options.stores:
         check_postgres()
-    results: dict[str, Any] = {"machine": _machine(), "seconds": options.seconds}
+    results: dict[str, Any] = {"machine": _machine(), "seconds": options.seconds, "rounds": options.rounds}
     with tempfile.TemporaryDirectory() as folder:
         parts = (("post", bench_post), ("get", bench_get), ("end_to_end", bench_end_to_end), ("soak", soak))
         for name, run in parts:
@@ -47,13 +47,16 @@ def bench_post(store: BenchStore, options: argparse.Namespace) -> list[dict[str,
     with BenchServer(store, worker=False) as server:
         token = server.token()
         for connections in options.connections:
-            base = wrk(
-                f"{server.url}/benchmark/baseline", post_script(SMS, None), connections, options.seconds
+            rows.append(
+                _compare(
+                    store,
+                    "POST",
+                    connections,
+                    options,
+                    (f"{server.url}/benchmark/baseline", post_script(SMS, None)),
+                    (f"{server.url}/v1/notifications", post_script(SMS, token)),
+                )
             )
-            real = wrk(
-                f"{server.url}/v1/notifications", post_script(SMS, token), connections, options.seconds
-            )
-            rows.append(_compare(store, "POST", connections, base, real))
         rows[-1]["peak_memory_mib"] = server.peak_memory_mib()
     return rows
 
@@ -67,9 +70,15 @@ def bench_get(store: BenchStore, options: argparse.Namespace) -> list[dict[str, 
         stored = size
         with BenchServer(store, worker=False) as server:
             token, paths = server.token(), [f"/v1/notifications/{i}" for i in ids[-1000:]]
-            base = wrk(f"{server.url}/benchmark/baseline", post_script(SMS, None), 32, options.seconds)
-            real = wrk(f"{server.url}/v1/notifications/x", get_script(paths, token), 32, options.seconds)
-            row = _compare(store, "GET", 32, base, real) | {"stored_events": size}
+            row = _compare(
+                store,
+                "GET",
+                32,
+                options,
+                (f"{server.url}/benchmark/baseline", post_script(SMS, None)),
+                (f"{server.url}/v1/notifications/x", get_script(paths, token)),
+            )
+            row |= {"stored_events": size}
             rows.append(row | {"peak_memory_mib": server.peak_memory_mib()})
     return rows
 
@@ -77,12 +86,13 @@ def bench_get(store: BenchStore, options: argparse.Namespace) -> list[dict[str, 
 def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
     with BenchServer(store) as server:
         token = server.token()
-        burst = wrk(f"{server.url}/v1/notifications", post_script(SMS, token), 32, options.seconds)
+        seconds = options.seconds * options.rounds  # as long as all of a row's service runs
+        burst = wrk(f"{server.url}/v1/notifications", post_script(SMS, token), 32, seconds)
         _settle(store)
         latencies, delivered_rate = post_to_delivered_ms(store)
         half = max(1.0, round(delivered_rate / 2))
         paced_start = datetime.now(UTC)
-        accepted = asyncio.run(paced_posts(server.url, token, SMS, half, options.seconds))
+        accepted = asyncio.run(paced_posts(server.url, token, SMS, half, seconds))
         _settle(store)
         paced, _ = post_to_delivered_ms(store, since=paced_start)
         memory = server.peak_memory_mib()
@@ -128,18 +138,35 @@ def _on_each_store(run: Part, folder: Path, options: argparse.Namespace) -> dict
     return results
 
 
-def _compare(store: BenchStore, method: str, connections: int, base: Any, real: Any) -> dict[str, Any]:
+def _compare(
+    store: BenchStore,
+    method: str,
+    connections: int,
+    options: argparse.Namespace,
+    baseline: tuple[str, str],
+    service: tuple[str, str],
+) -> dict[str, Any]:
+    """Runs the baseline and the service in turns, `--rounds` times each, and reports medians.
+
+    The machine's speed drifts over minutes; a ratio taken from runs seconds apart drifts less.
+    """
+    pairs = [
+        (wrk(*baseline, connections, options.seconds), wrk(*service, connections, options.seconds))
+        for _ in range(options.rounds)
+    ]
+    bases, reals = [base for base, _ in pairs], [real for _, real in pairs]
     row = {
         "store": store.name,
         "request": method,
         "connections": connections,
-        "baseline_per_s": round(base.rate),
-        "service_per_s": round(real.rate),
-        "ratio": round(real.rate / base.rate, 3),
-        "p50_ms": real.p50_ms,
-        "p99_ms": real.p99_ms,
-        "baseline_p99_ms": base.p99_ms,
-        "errors": real.errors,
+        "baseline_per_s": round(statistics.median(b.rate for b in bases)),
+        "service_per_s": round(statistics.median(r.rate for r in reals)),
+        "ratio": round(statistics.median(r.rate / b.rate for b, r in pairs), 3),
+        "ratios": [round(r.rate / b.rate, 3) for b, r in pairs],
+        "p50_ms": statistics.median(r.p50_ms for r in reals),
+        "p99_ms": statistics.median(r.p99_ms for r in reals),
+        "baseline_p99_ms": statistics.median(b.p99_ms for b in bases),
+        "errors": sum(r.errors for r in reals),
     }
     print("  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
     return row
@@ -177,7 +204,8 @@ def _machine() -> dict[str, Any]:
 
 def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
+    parser.add_argument("--seconds", type=int, default=5, help="length of each load run")
+    parser.add_argument("--rounds", type=int, default=3, help="baseline and service runs, in turns")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 32, 128])
     parser.add_argument("--store-sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--output", default="bench.json")
