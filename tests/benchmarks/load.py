@@ -80,7 +80,9 @@ async def paced_posts(url: str, token: str, body: dict[str, object], rate: float
     """POSTs at a steady rate (open loop, as clients arrive); returns how many were accepted."""
     accepted = 0
     headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=64)
+    # Idle connections are dropped before the server's keep-alive timeout (5 s) can close them
+    # under a request in flight.
+    limits = httpx.Limits(max_connections=64, keepalive_expiry=1.0)
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
 
         async def one() -> None:
