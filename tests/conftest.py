@@ -14,6 +14,7 @@ from domain.access import Scope
 from domain.messages import Channel
 from tests.fakes import RecordingProvider
 from tests.queue_servers import CREDENTIALS, Azurite, MotoSqs
+from tests.twilio_server import TwilioServer
 
 
 @pytest.fixture
@@ -59,6 +60,15 @@ def moto_sqs() -> Iterator[MotoSqs]:
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     server = Azurite(tmp_path_factory.mktemp("azurite"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio() -> Iterator[TwilioServer]:
+    """A local server speaking Twilio's Messages API, reached by the real twilio client."""
+    server = TwilioServer()
     server.start()
     yield server
     server.stop()

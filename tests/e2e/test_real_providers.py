@@ -4,7 +4,7 @@ provider's server, its receipt, and GET showing `delivered`."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +31,6 @@ EMAIL = {
     "html": "<p>Hello Alice</p>",
     "read_receipt": True,
 }
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioServer]:
-    server = TwilioServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def eventually(found: Callable[[], Any], seconds: float = 20) -> Any:

@@ -42,15 +42,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 
 
 @pytest.fixture
-def twilio() -> Iterator[TwilioServer]:
-    """A local server speaking Twilio's Messages API, reached by the real twilio client."""
-    server = TwilioServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def service(tmp_path: Path, twilio: TwilioServer) -> Iterator[Service]:
     """The service's container and HTTP app, with Twilio set up for SMS and WhatsApp."""
     yield from start(tmp_path, twilio)
