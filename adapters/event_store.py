@@ -17,9 +17,10 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import get_topic
 
-from adapters.hash_chain import ChainingMapper
+from adapters.hash_chain import ChainedEventStore, ChainingMapper
 from adapters.persistence import (
     ENVELOPE,
     EventLogApplication,
@@ -31,6 +32,7 @@ from adapters.persistence import (
     select_many,
     translated,
 )
+from adapters.sqlite_writer import Busy, LoopWriter
 from application.audit import Link, LoggedEvent
 from application.errors import Conflict, NotFound
 from application.ports import LoggedRequest, RecordedEvent
@@ -51,11 +53,15 @@ class EventSourcedStore:
         self._recorder, self._mapper = recorder, mapper
         with translated(where):
             check_readable(recorder, mapper)
+        events = self._app.events
+        assert isinstance(events, ChainedEventStore)
+        self._events = events
+        self._writer: LoopWriter | None = None
 
     @classmethod
     def sqlite(cls, path: Path, lock_timeout: float = 10.0, cipher_key: str = "") -> EventSourcedStore:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(
+        store = cls(
             {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
@@ -64,6 +70,9 @@ class EventSourcedStore:
             f"the SQLite event store {path}",
             cipher_key,
         )
+        assert isinstance(store._recorder, SQLiteAggregateRecorder)
+        store._writer = LoopWriter(path, store._recorder.insert_events_statement, store.where)
+        return store
 
     @classmethod
     def in_memory(cls, cipher_key: str = "") -> EventSourcedStore:
@@ -107,7 +116,12 @@ class EventSourcedStore:
             for item in aggregates
             for event in ([item] if isinstance(item, DomainEvent) else item.collect_events())
         ]
-        await self._run(lambda: self._app.events.put(events))
+        if self._writer and (chained := self._events.chain_without_reading(events)) is not None:
+            with contextlib.suppress(Busy):
+                await self._writer.write([stored for stored, _ in chained])
+                self._events.remember(chained)
+                return
+        await self._run(lambda: self._events.put(events))
 
     async def get(self, aggregate_id: UUID) -> Any:
         [found] = await self.get_many([aggregate_id])
@@ -171,6 +185,8 @@ class EventSourcedStore:
         return await self._run(self._recorder.max_notification_id) or 0
 
     def close(self) -> None:
+        if self._writer:
+            self._writer.close()
         self._app.close()
 
     def _create_tables(self) -> None:

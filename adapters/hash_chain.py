@@ -10,10 +10,12 @@ removed on read: domain events never see it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -135,30 +137,49 @@ class ChainedEventStore(EventStore[UUID]):
         self.chaining = mapper
 
     def put(self, domain_events: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        chained = self._chained(list(domain_events))
+        events = list(domain_events)
+        chained = self._chained(events, self._stored_head)
         stored = [event for event, _ in chained]
         ids = self.recorder.insert_events(stored, **kwargs) or []
-        for event, own in chained:  # only once stored: a save that lost a race must not be followed
-            self.chaining.heads.remember(event, own)
+        self.remember(chained)
         return [
             Recording(event, LogRecord(s.originator_id, s.originator_version, s.topic, s.state, id=i))
-            for event, s, i in zip(domain_events, stored, ids, strict=False)
+            for event, s, i in zip(events, stored, ids, strict=False)
         ]
 
-    def _chained(self, events: list[DomainEventProtocol[UUID]]) -> list[tuple[StoredEvent, str]]:
+    def chain_without_reading(self, events: list[Any]) -> list[tuple[StoredEvent, str]] | None:
+        """The events' stored forms and own hashes, or None if a predecessor's hash must be read."""
+        try:
+            return self._chained(events, self._known_head)
+        except LookupError:
+            return None
+
+    def remember(self, chained: list[tuple[StoredEvent, str]]) -> None:
+        """Only once stored: a save that lost a race must not be followed."""
+        for event, own in chained:
+            self.chaining.heads.remember(event, own)
+
+    def _chained(
+        self, events: list[DomainEventProtocol[UUID]], head: Callable[[DomainEventProtocol[UUID]], str]
+    ) -> list[tuple[StoredEvent, str]]:
         heads: dict[UUID, str] = {}
         chained = []
         for event in events:
-            previous = heads.get(event.originator_id) or self._stored_head(event)
+            previous = heads.get(event.originator_id) or head(event)
             stored, heads[event.originator_id] = self.chaining.to_chained_stored_event(event, previous)
             chained.append((stored, heads[event.originator_id]))
         return chained
 
-    def _stored_head(self, event: DomainEventProtocol[UUID]) -> str:
+    def _known_head(self, event: DomainEventProtocol[UUID]) -> str:
         if event.originator_version == 1:
             return GENESIS
         if known := self.chaining.heads.get(event.originator_id, event.originator_version - 1):
             return known
+        raise LookupError(event.originator_id)
+
+    def _stored_head(self, event: DomainEventProtocol[UUID]) -> str:
+        with contextlib.suppress(LookupError):
+            return self._known_head(event)
         before = self.recorder.select_events(
             event.originator_id, lte=event.originator_version - 1, desc=True, limit=1
         )
