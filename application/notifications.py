@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid5
 
 import structlog
 
 from application.errors import Conflict, IdempotencyKeyReused, NotFound
+from application.ids import random_uuid
 from application.ports import EventStore, RecordedEvent
 from domain.messages import Message
 from domain.notification import Notification
@@ -35,7 +36,10 @@ class Notifications:
         the store itself, whichever process it reaches.
         """
         digest = request_digest(message, reference) if idempotency_key else None
-        notification_id = uuid5(IDEMPOTENCY_NAMESPACE, f"{client}\n{idempotency_key}") if digest else uuid4()
+        if digest:
+            notification_id = uuid5(IDEMPOTENCY_NAMESPACE, f"{client}\n{idempotency_key}")
+        else:
+            notification_id = random_uuid()
         notification = Notification.request(notification_id, client, message, reference, digest)
         try:
             await self.store.save(notification)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
 import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from application.ids import random_hex
 
 log = structlog.get_logger("notifications.http")
 _ACCEPTABLE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
@@ -20,7 +21,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
-        request_id = given if _ACCEPTABLE.fullmatch(given) else os.urandom(16).hex().encode()
+        request_id = given if _ACCEPTABLE.fullmatch(given) else random_hex().encode()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id.decode())
         started, status = time.perf_counter(), 500

@@ -1,0 +1,21 @@
+"""Random ids read in bulk from the kernel's random source."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from application.ids import random_hex, random_uuid
+
+
+def test_random_uuids_are_version_4_and_never_repeat_across_many_reads() -> None:
+    ids = [random_uuid() for _ in range(3000)]  # about a dozen reads of the random source
+    assert {i.version for i in ids} == {4}
+    assert len(set(ids)) == len(ids)
+
+
+def test_threads_taking_ids_at_once_never_get_the_same_one() -> None:
+    with ThreadPoolExecutor(8) as pool:
+        batches = list(pool.map(lambda _: [random_hex() for _ in range(2000)], range(8)))
+    ids = [i for batch in batches for i in batch]
+    assert len(set(ids)) == len(ids) == 16_000
+    assert {len(i) for i in ids} == {32}
