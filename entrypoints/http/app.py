@@ -13,7 +13,6 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 from application.access import Access
-from application.notifications import Notifications
 from application.ports import EventStore, NotificationQueue
 from bootstrap.container import Container
 from entrypoints.http import baseline, providers
@@ -30,9 +29,6 @@ UNAUTHENTICATED = ["^/health/", "^/schema", f"^{baseline.PATH}$", f"^{providers.
 
 def create_app(container: Container, run_worker: bool = True) -> Litestar:
     settings = container.settings()
-
-    def notifications() -> Notifications:
-        return container.notifications()
 
     def event_store() -> EventStore:
         store: EventStore = container.event_store()
@@ -60,13 +56,12 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
 
     app = Litestar(
         route_handlers=[
-            NotificationsController,
+            NotificationsController.serving(container.notifications()),
             HealthController,
             providers.provider_routes(container),
             *([baseline.baseline] if settings.benchmark_baseline else []),
         ],
         dependencies={
-            "notifications": Provide(notifications, sync_to_thread=False),
             "event_store": Provide(event_store, sync_to_thread=False),
             "queue": Provide(queue, sync_to_thread=False),
         },
