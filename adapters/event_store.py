@@ -197,7 +197,7 @@ class EventSourcedStore:
     def _project(self, stored: list[StoredEvent]) -> Any:
         aggregate = None
         for record in stored:
-            event: Any = self._mapper.to_domain_event(record)
+            event: Any = self._mapper.to_domain_event(record, newest=record is stored[-1])
             aggregate = event.mutate(aggregate)
         return aggregate
 

@@ -66,20 +66,24 @@ class ChainingMapper(Mapper[UUID]):
         sealed = StoredEvent(plain.originator_id, plain.originator_version, plain.topic, self._seal(state))
         return sealed, own
 
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+    def to_domain_event(self, stored_event: StoredEvent, newest: bool = False) -> DomainEventProtocol[UUID]:
+        """The domain event; with `newest`, the event is its aggregate's newest, whose hash the
+        next save of the aggregate continues from, and is remembered for it."""
         state = self._open(stored_event)
-        event = super().to_domain_event(replace(stored_event, state=state))
-        vars(event).pop(CHAIN, None)
-        if found := _chain_of(state):
+        event = self._decoded(stored_event, state)
+        if newest and (found := _chain_of(state)):
             self.heads.remember(stored_event, found[2].decode())
         return event
 
     def read(self, stored: StoredEvent) -> tuple[DomainEventProtocol[UUID], Link]:
         """Returns the domain event and its link. Raises MapperDeserialisationError if unreadable."""
         state = self._open(stored)
-        event = super().to_domain_event(replace(stored, state=state))
+        return self._decoded(stored, state), link(stored, state)
+
+    def _decoded(self, stored: StoredEvent, state: bytes) -> DomainEventProtocol[UUID]:
+        event = super().to_domain_event(stored if state is stored.state else replace(stored, state=state))
         vars(event).pop(CHAIN, None)
-        return event, link(stored, state)
+        return event
 
     def link_of(self, stored: StoredEvent) -> Link:
         return link(stored, self._open(stored))

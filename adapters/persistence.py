@@ -141,9 +141,10 @@ def select_many(recorder: ProcessRecorder, ids: Sequence[UUID]) -> dict[UUID, li
     else:
         return {aggregate_id: list(recorder.select_events(aggregate_id)) for aggregate_id in ids}
     found: dict[UUID, list[StoredEvent]] = {}
+    by_hex = {aggregate_id.hex: aggregate_id for aggregate_id in ids}
     for row in rows:
         aggregate_id = row["originator_id"]  # a UUID from PostgreSQL, its hex from SQLite
-        aggregate_id = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
+        aggregate_id = aggregate_id if isinstance(aggregate_id, UUID) else by_hex[aggregate_id]
         stored = StoredEvent(aggregate_id, row["originator_version"], row["topic"], bytes(row["state"]))
         found.setdefault(aggregate_id, []).append(stored)
     return found
