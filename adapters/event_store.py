@@ -32,7 +32,7 @@ from adapters.persistence import (
     select_many,
     translated,
 )
-from adapters.sqlite_writer import Busy, LoopWriter
+from adapters.sqlite_on_loop import Busy, SqliteOnLoop
 from application.audit import Link, LoggedEvent
 from application.errors import Conflict, NotFound
 from application.ports import LoggedRequest, RecordedEvent
@@ -56,7 +56,7 @@ class EventSourcedStore:
         events = self._app.events
         assert isinstance(events, ChainedEventStore)
         self._events = events
-        self._writer: LoopWriter | None = None
+        self._on_loop: SqliteOnLoop | None = None
 
     @classmethod
     def sqlite(cls, path: Path, lock_timeout: float = 10.0, cipher_key: str = "") -> EventSourcedStore:
@@ -71,7 +71,7 @@ class EventSourcedStore:
             cipher_key,
         )
         assert isinstance(store._recorder, SQLiteAggregateRecorder)
-        store._writer = LoopWriter(path, store._recorder.insert_events_statement, store.where)
+        store._on_loop = SqliteOnLoop(path, store._recorder.events_table_name, store.where)
         return store
 
     @classmethod
@@ -116,9 +116,9 @@ class EventSourcedStore:
             for item in aggregates
             for event in ([item] if isinstance(item, DomainEvent) else item.collect_events())
         ]
-        if self._writer and (chained := self._events.chain_without_reading(events)) is not None:
+        if self._on_loop and (chained := self._events.chain_without_reading(events)) is not None:
             with contextlib.suppress(Busy):
-                await self._writer.write([stored for stored, _ in chained])
+                await self._on_loop.write([stored for stored, _ in chained])
                 self._events.remember(chained)
                 return
         await self._run(lambda: self._events.put(events))
@@ -135,11 +135,15 @@ class EventSourcedStore:
         An id asked for twice gets two objects: whoever changes one must not change the other.
         """
 
-        def read() -> list[Any]:
-            found = select_many(self._recorder, list(set(aggregate_ids)))
+        distinct = list(set(aggregate_ids))
+
+        def project(found: dict[UUID, list[StoredEvent]]) -> list[Any]:
             return [self._project(found.get(aggregate_id, [])) for aggregate_id in aggregate_ids]
 
-        return await self._run(read)
+        if self._on_loop:
+            with contextlib.suppress(Busy), translated(self.where):
+                return project(self._on_loop.read(distinct))
+        return await self._run(lambda: project(select_many(self._recorder, distinct)))
 
     async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
         events: list[Any] = await self._run(lambda: list(self._app.events.get(aggregate_id)))
@@ -185,8 +189,8 @@ class EventSourcedStore:
         return await self._run(self._recorder.max_notification_id) or 0
 
     def close(self) -> None:
-        if self._writer:
-            self._writer.close()
+        if self._on_loop:
+            self._on_loop.close()
         self._app.close()
 
     def _create_tables(self) -> None:

@@ -30,6 +30,7 @@ from application.audit import LoggedEvent
 from application.errors import Conflict, StoreUnavailable
 
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+Row = tuple[Any, ...]  # an event's originator id, version, topic and state
 
 
 class EventLogApplication(Application[UUID]):
@@ -118,16 +119,11 @@ def logged_event(mapper: ChainingMapper, record: LogRecord) -> LoggedEvent:
 
 def select_many(recorder: ProcessRecorder, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
     """The stored events of each aggregate, oldest first: in one query on SQLite and PostgreSQL."""
-    rows: list[Any]
+    rows: list[Row]
     if isinstance(recorder, SQLiteAggregateRecorder):
-        marks = ",".join("?" * len(ids))
-        query = (  # the table's name is the library's; the ids are bound
-            f"SELECT * FROM {recorder.events_table_name} WHERE originator_id IN ({marks}) "  # noqa: S608
-            "ORDER BY originator_id, originator_version"
-        )
         with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(query, [aggregate_id.hex for aggregate_id in ids])
-            rows = cursor.fetchall()
+            cursor.execute(sqlite_select_many(recorder.events_table_name, len(ids)), [i.hex for i in ids])
+            rows = [tuple(row) for row in cursor.fetchall()]
     elif isinstance(recorder, PostgresAggregateRecorder):
         statement = psycopg.sql.SQL(
             "SELECT * FROM {}.{} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
@@ -137,16 +133,32 @@ def select_many(recorder: ProcessRecorder, ids: Sequence[UUID]) -> dict[UUID, li
         )
         with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
             cursor.execute(statement, [list(ids)], prepare=True)
-            rows = cursor.fetchall()
+            rows = [
+                (row["originator_id"], row["originator_version"], row["topic"], row["state"])
+                for row in cursor.fetchall()
+            ]
     else:
         return {aggregate_id: list(recorder.select_events(aggregate_id)) for aggregate_id in ids}
+    return grouped(rows, ids)
+
+
+def sqlite_select_many(table: str, count: int) -> str:
+    """The query for the events of `count` aggregates, their ids' hex bound in order."""
+    marks = ",".join("?" * count)
+    return (  # the table's name is the library's; the ids are bound
+        f"SELECT originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
+        f"WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version"
+    )
+
+
+def grouped(rows: list[Row], ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+    """The rows (id, version, topic, state) as stored events, by aggregate."""
     found: dict[UUID, list[StoredEvent]] = {}
     by_hex = {aggregate_id.hex: aggregate_id for aggregate_id in ids}
-    for row in rows:
-        aggregate_id = row["originator_id"]  # a UUID from PostgreSQL, its hex from SQLite
-        aggregate_id = aggregate_id if isinstance(aggregate_id, UUID) else by_hex[aggregate_id]
-        stored = StoredEvent(aggregate_id, row["originator_version"], row["topic"], bytes(row["state"]))
-        found.setdefault(aggregate_id, []).append(stored)
+    for originator_id, version, topic, state in rows:
+        # a UUID from PostgreSQL, its hex from SQLite
+        aggregate_id = originator_id if isinstance(originator_id, UUID) else by_hex[originator_id]
+        found.setdefault(aggregate_id, []).append(StoredEvent(aggregate_id, version, topic, bytes(state)))
     return found
 
 

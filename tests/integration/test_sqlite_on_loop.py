@@ -1,4 +1,5 @@
-"""Saves to a SQLite file, written from the event loop and committed in a thread."""
+"""The SQLite store read and written from the event loop, committed in a thread, and the thread
+when SQLite would make the loop wait."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from uuid import uuid4
 import pytest
 
 from adapters.event_store import EventSourcedStore
+from adapters.sqlite_on_loop import Busy
 from domain.messages import PhoneNumber, Sms
 from domain.notification import Notification, Receipt, Status
 
@@ -77,3 +79,17 @@ async def test_saves_from_the_loop_continue_each_chain_read_back_from_another_st
     links = [event.link for event in await store.read_log(0, None, 10)]
     assert [link.intact for link in links] == [True, True]
     assert links[1].previous == links[0].hash
+
+
+async def test_a_read_that_would_wait_is_made_in_a_thread(
+    store: EventSourcedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notification = new()
+    await store.save(notification)
+
+    def busy(*_: object) -> None:
+        raise Busy
+
+    monkeypatch.setattr(store._on_loop, "read", busy)
+    [found] = await store.get_many([notification.id])
+    assert found.id == notification.id
