@@ -7,6 +7,7 @@ server for delivery status notifications tagged with the notification id.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from dataclasses import dataclass
 from email import policy
@@ -55,17 +56,18 @@ class SmtpProvider:
     """Hands each email to an SMTP server (a relay, Gmail, Microsoft 365). The server's acceptance
     counts as delivered; 5xx refuses the notification, 4xx and network failures are retried."""
 
-    def __init__(self, server: SmtpServer, sender: str, receipts_to: str = "") -> None:
+    def __init__(self, server: SmtpServer, sender: str, receipts_to: str = "", connections: int = 10) -> None:
         self.server = server
         self.sender = sender
         self.receipts_to = receipts_to or sender
+        self._connections = asyncio.Semaphore(connections)  # mail servers cap them per client
 
     async def deliver(self, notification: Notification) -> Receipt:
         email = notification.message
         assert isinstance(email, Email)
         mime = mime_message(notification, self.sender, self.receipts_to)
         try:
-            async with self.server.client() as smtp:
+            async with self._connections, self.server.client() as smtp:
                 dsn = await self._send(smtp, notification, email, mime.as_bytes(policy=SEVEN_BIT))
         except aiosmtplib.SMTPException as error:
             raise _translated(error, email) from None

@@ -43,7 +43,7 @@ def smtp_provider(settings: Settings) -> SmtpProvider:
         ca_file=settings.smtp_ca_file,
         timeout=settings.smtp_timeout,
     )
-    return SmtpProvider(server, settings.email_from, settings.email_receipts_to)
+    return SmtpProvider(server, settings.email_from, settings.email_receipts_to, settings.smtp_connections)
 
 
 def twilio_provider(settings: Settings) -> TwilioProvider:

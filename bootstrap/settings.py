@@ -68,6 +68,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     smtp_password: str = ""
     smtp_ca_file: str = ""
     smtp_timeout: Positive = 20.0
+    smtp_connections: Annotated[int, Meta(ge=1, le=1000)] = 10
     twilio_account_sid: Annotated[str, Meta(pattern="^(AC[0-9a-fA-F]{32})?$")] = ""
     twilio_auth_token: str = ""
     twilio_api_key_sid: Annotated[str, Meta(pattern="^(SK[0-9a-fA-F]{32})?$")] = ""
@@ -86,7 +87,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     max_attempts: Annotated[int, Meta(ge=1, le=100)] = 5
     retry_base_delay: Positive = 1.0
     retry_max_delay: Positive = 300.0
-    worker_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 16
+    worker_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 100
     attempt_timeout: Positive = 30.0
     host: str = "127.0.0.1"
     port: Annotated[int, Meta(ge=0, le=65535)] = 8000

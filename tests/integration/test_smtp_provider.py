@@ -3,6 +3,7 @@ use case: what arrives, with which envelope, and what each reply makes of the no
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -243,3 +244,31 @@ async def test_a_server_that_does_not_answer_is_retried(
     notification_id, outcome = await send(container)
     assert outcome.retry_in is not None
     assert await status(container, notification_id) == (Status.PENDING, None)
+
+
+class SlowMailbox(Mailbox):
+    """Takes its time over each message, and counts the messages it is taking at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taking = self.most_at_once = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.taking += 1
+        self.most_at_once = max(self.most_at_once, self.taking)
+        await asyncio.sleep(0.2)
+        self.taking -= 1
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_worker_opens_no_more_smtp_connections_than_allowed(
+    tmp_path: Path, certificate: tuple[Path, Path]
+) -> None:
+    mailbox = SlowMailbox()
+    server = serve(mailbox, certificate)
+    container = smtp_container(tmp_path, server.port, certificate, SMTP_CONNECTIONS="2")
+    outcomes = await asyncio.gather(*(send(container) for _ in range(6)))
+    server.stop()
+    assert all(outcome.done for _, outcome in outcomes)
+    assert len(mailbox.received) == 6
+    assert mailbox.most_at_once == 2
