@@ -1,7 +1,8 @@
 """Development providers: each message is written to a file in the outbox folder, not sent.
 
 Emails become `.eml` files (open them in any mail client); SMS and WhatsApp messages become
-JSON files. Files are written whole or not at all, named by the notification id.
+JSON files. Files are written whole or not at all, named by the notification id. The files
+waiting to be written are written together, in one trip to a thread.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class OutboxProvider:
         self.channel = channel
         self.sender = sender
         self.receipts_to = receipts_to or None
+        self._waiting: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self._writing: asyncio.Task[None] | None = None
 
     async def deliver(self, notification: Notification) -> Receipt:
         message = notification.message
@@ -41,7 +44,7 @@ class OutboxProvider:
                 ensure_ascii=False,
                 indent=2,
             ).encode()
-        await asyncio.to_thread(_write_whole, self.folder / name, content)
+        await self._write(name, content)
         log.info(
             "outbox.written",
             notification_id=str(notification.id),
@@ -51,9 +54,43 @@ class OutboxProvider:
         )
         return Receipt(provider="outbox", message_id=name)
 
+    async def _write(self, name: str, content: bytes) -> None:
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((name, content, written))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_waiting())
+        await written
 
-def _write_whole(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_bytes(content)
-    os.replace(partial, path)
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            files = [(name, content) for name, content, _ in batch]
+            errors: list[BaseException | None]
+            try:
+                errors = list(await asyncio.to_thread(_write_all, self.folder, files))
+            except Exception as failure:  # the folder cannot be made: no file was written
+                errors = [failure] * len(batch)
+            for (_, _, written), error in zip(batch, errors, strict=True):
+                if written.cancelled():
+                    continue
+                if error is None:
+                    written.set_result(None)
+                else:
+                    written.set_exception(error)
+
+
+def _write_all(folder: Path, files: list[tuple[str, bytes]]) -> list[OSError | None]:
+    """Writes each file whole, through a partial file renamed at the end; returns each one's error."""
+    folder.mkdir(parents=True, exist_ok=True)
+    errors: list[OSError | None] = []
+    for name, content in files:
+        path = folder / name
+        partial = path.with_name(name + ".partial")
+        try:
+            partial.write_bytes(content)
+            os.replace(partial, path)
+        except OSError as error:
+            errors.append(error)
+        else:
+            errors.append(None)
+    return errors

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -59,3 +60,26 @@ async def test_a_whatsapp_message_is_written_as_json(tmp_path: Path) -> None:
     written = json.loads((tmp_path / "whatsapp" / f"{notification.id}.json").read_text())
     assert written == {"id": str(notification.id), "channel": "whatsapp", "to": "+15551234567", "body": "Olá"}
     assert list((tmp_path / "whatsapp").iterdir()) == [tmp_path / "whatsapp" / f"{notification.id}.json"]
+
+
+async def test_messages_sent_at_once_are_each_written_whole(tmp_path: Path) -> None:
+    provider = OutboxProvider(tmp_path, Channel.SMS)
+    sms = message_from_dict("sms", {"to": "+15551234567", "body": "Your code is 1234"})
+    notifications = [Notification.request(uuid4(), "bank", sms) for _ in range(50)]
+    await asyncio.gather(*(provider.deliver(n) for n in notifications))
+    written = sorted(path.name for path in (tmp_path / "sms").iterdir())
+    assert written == sorted(f"{n.id}.json" for n in notifications)
+    assert {json.loads((tmp_path / "sms" / name).read_text())["body"] for name in written} == {
+        "Your code is 1234"
+    }
+
+
+async def test_every_message_fails_when_the_outbox_cannot_be_made(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("a file where the outbox folder would be")
+    provider = OutboxProvider(tmp_path / "blocked", Channel.SMS)
+    sms = message_from_dict("sms", {"to": "+15551234567", "body": "Your code is 1234"})
+    results = await asyncio.gather(
+        *(provider.deliver(Notification.request(uuid4(), "bank", sms)) for _ in range(3)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, OSError) for result in results)
