@@ -70,37 +70,38 @@ class GroupCommit:
                 aggregates = await self._store.get_many([aggregate_id for aggregate_id, _ in batch])
             except Exception as error:
                 for _, found in batch:
-                    _settle(found, error)
+                    settle(found, error)
                 continue
             for (aggregate_id, found), aggregate in zip(batch, aggregates, strict=True):
                 if aggregate is None:
-                    _settle(found, NotFound(aggregate_id))
+                    settle(found, NotFound(aggregate_id))
                 else:
-                    _settle(found, None, aggregate)
+                    settle(found, None, aggregate)
 
     async def _commit(self, batch: list[tuple[list[Any], asyncio.Future[None]]]) -> None:
         try:
             await self._store.save(*(event for events, _ in batch for event in events))
         except Conflict as error:
             if len(batch) == 1:
-                _settle(batch[0][1], error)
+                settle(batch[0][1], error)
                 return
             for events, done in batch:
                 try:
                     await self._store.save(*events)
                 except Exception as single:
-                    _settle(done, single)
+                    settle(done, single)
                 else:
-                    _settle(done, None)
+                    settle(done, None)
         except Exception as error:
             for _, done in batch:
-                _settle(done, error)
+                settle(done, error)
         else:
             for _, done in batch:
-                _settle(done, None)
+                settle(done, None)
 
 
-def _settle(done: asyncio.Future[Any], error: BaseException | None, result: Any = None) -> None:
+def settle(done: asyncio.Future[Any], error: BaseException | None, result: Any = None) -> None:
+    """Answers a waiting caller with the result or the error, unless it stopped waiting."""
     if done.cancelled():
         return
     if error is None:

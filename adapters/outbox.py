@@ -15,6 +15,7 @@ from pathlib import Path
 import structlog
 
 from adapters.email_mime import mime_message
+from adapters.group_commit import settle
 from domain.messages import Channel, Email
 from domain.notification import Notification, Receipt
 
@@ -71,12 +72,7 @@ class OutboxProvider:
             except Exception as failure:  # the folder cannot be made: no file was written
                 errors = [failure] * len(batch)
             for (_, _, written), error in zip(batch, errors, strict=True):
-                if written.cancelled():
-                    continue
-                if error is None:
-                    written.set_result(None)
-                else:
-                    written.set_exception(error)
+                settle(written, error)
 
 
 def _write_all(folder: Path, files: list[tuple[str, bytes]]) -> list[OSError | None]:
