@@ -1,7 +1,8 @@
 """Random ids from the kernel's random source, read 4 KiB at a time.
 
 Each read is a system call that cost several microseconds under load, about 3% of accepting a
-notification; the bytes are the same as uuid4's, only fetched in bulk.
+notification; the bytes are the same as uuid4's, only fetched in bulk. A forked process starts
+with none of its parent's bytes, so the two never hand out the same id.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ _CHUNK = 4096
 
 class _RandomBytes:
     def __init__(self) -> None:
+        self.forget()
+
+    def forget(self) -> None:
         self._buffer, self._at = b"", _CHUNK
         self._lock = threading.Lock()
 
@@ -27,6 +31,7 @@ class _RandomBytes:
 
 
 _random = _RandomBytes()
+os.register_at_fork(after_in_child=_random.forget)
 
 
 def random_uuid() -> UUID:

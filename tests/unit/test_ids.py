@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from application.ids import random_hex, random_uuid
@@ -19,3 +20,14 @@ def test_threads_taking_ids_at_once_never_get_the_same_one() -> None:
     ids = [i for batch in batches for i in batch]
     assert len(set(ids)) == len(ids) == 16_000
     assert {len(i) for i in ids} == {32}
+
+
+def test_a_forked_process_hands_out_other_ids_than_its_parent() -> None:
+    random_uuid()  # the parent holds unread random bytes
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        os.write(writing, random_uuid().bytes)
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(reading, 16) != random_uuid().bytes
