@@ -46,7 +46,7 @@ class SqliteOnLoop:
         try:
             rows = self._reader.execute(sqlite_select_many(self.table, len(ids)), [i.hex for i in ids])
             return grouped(rows.fetchall(), ids)
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:
             raise Busy if _is_busy(error) else self._unavailable(error) from error
 
     async def write(self, stored: list[StoredEvent]) -> None:
@@ -55,7 +55,7 @@ class SqliteOnLoop:
             connection = self._writer
             try:
                 connection.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
+            except sqlite3.Error as error:
                 raise Busy if _is_busy(error) else self._unavailable(error) from error
             try:
                 connection.executemany(self._insert, [_row(event) for event in stored])
@@ -102,7 +102,7 @@ def _row(event: StoredEvent) -> tuple[str, int, str, bytes]:
     return originator_id.hex, event.originator_version, event.topic, event.state
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
+def _is_busy(error: sqlite3.Error) -> bool:
     code = getattr(error, "sqlite_errorcode", None)  # an extended code: its low byte is the primary
     if code is None:
         return "locked" in str(error)
