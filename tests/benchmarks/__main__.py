@@ -7,7 +7,6 @@ Prints a table and writes bench.json. Figures on a shared machine drift: compare
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -19,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks.load import get_script, paced_posts, post_script, wrk
+from tests.benchmarks.load import Pacer, get_script, post_script, wrk
 from tests.benchmarks.seed import post_to_delivered_ms, seed
 from tests.benchmarks.server import BenchServer
 from tests.benchmarks.stores import STORES, BenchStore, bench_store, check_postgres
@@ -91,8 +90,11 @@ def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> dict[str
         _settle(store)
         latencies, delivered_rate = post_to_delivered_ms(store)
         half = max(1.0, round(delivered_rate / 2))
-        paced_start = datetime.now(UTC)
-        accepted = asyncio.run(paced_posts(server.url, token, SMS, half, seconds))
+        paced_start, pacer = (
+            datetime.now(UTC),
+            Pacer(f"{server.url}/v1/notifications", post_script(SMS, token), half),
+        )
+        paced_runs = [pacer.run(options.seconds) for _ in range(options.rounds)]
         _settle(store)
         paced, _ = post_to_delivered_ms(store, since=paced_start)
         memory = server.peak_memory_mib()
@@ -102,7 +104,8 @@ def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> dict[str
         "delivered_per_s": round(delivered_rate),
         "burst_post_to_delivered_ms": _distribution(latencies),
         "paced_rate_per_s": half,
-        "paced_accepted": accepted,
+        "paced_rates_per_s": [round(run.rate) for run in paced_runs],
+        "paced_errors": sum(run.errors for run in paced_runs),
         "paced_post_to_delivered_ms": _distribution(paced),
         "peak_memory_mib": memory,
     }
@@ -113,15 +116,21 @@ def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> dict[str
 def soak(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
     """Paced POSTs at `--soak-rate` for `--soak-seconds`, the server's memory sampled every 10 s."""
     with BenchServer(store) as server:
-        token, samples = server.token(), []
+        pacer, runs, samples = (
+            Pacer(f"{server.url}/v1/notifications", post_script(SMS, server.token()), options.soak_rate),
+            [],
+            [],
+        )
         for _ in range(max(1, options.soak_seconds // 10)):
-            asyncio.run(paced_posts(server.url, token, SMS, options.soak_rate, 10))
+            runs.append(pacer.run(10))
             samples.append(server.memory_mib())
         _settle(store)
         memory = server.peak_memory_mib()
     result = {
         "store": store.name,
         "rate_per_s": options.soak_rate,
+        "sustained_per_s": round(sum(run.requests for run in runs) / (10 * len(runs))),
+        "errors": sum(run.errors for run in runs),
         "seconds": options.soak_seconds,
         "rss_mib_every_10s": samples,
         "peak_memory_mib": memory,

@@ -1,17 +1,13 @@
-"""Load from another process: wrk for throughput and latency, a paced client for steady rates."""
+"""Load from another process: wrk, flat out for throughput and latency, or paced for steady rates."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
-
-import httpx
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -19,6 +15,7 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 @dataclass(frozen=True)
 class Figures:
     rate: float  # requests per second
+    requests: int
     p50_ms: float
     p99_ms: float
     errors: int
@@ -54,6 +51,7 @@ def wrk(url: str, script: str, connections: int, seconds: int) -> Figures:
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return Figures(
         rate=float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),  # type: ignore[index]
+        requests=int(re.search(r"(\d+) requests in", output)[1]),  # type: ignore[index]
         p50_ms=_percentile(output, "50"),
         p99_ms=_percentile(output, "99"),
         errors=int(errors[1]) if errors else 0,
@@ -76,26 +74,24 @@ def get_script(paths: list[str], token: str) -> str:
     )
 
 
-async def paced_posts(url: str, token: str, body: dict[str, object], rate: float, seconds: float) -> int:
-    """POSTs at a steady rate (open loop, as clients arrive); returns how many were accepted."""
-    accepted = 0
-    headers = {"Authorization": f"Bearer {token}"}
-    # Idle connections are dropped before the server's keep-alive timeout (5 s) can close them
-    # under a request in flight.
-    limits = httpx.Limits(max_connections=64, keepalive_expiry=1.0)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+class Pacer:
+    """wrk held near a steady rate: each connection waits between its requests (wrk's `delay`).
 
-        async def one() -> None:
-            nonlocal accepted
-            if (await client.post("/v1/notifications", json=body)).status_code == 202:
-                accepted += 1
+    A connection sends about ten requests a second, so its wait is about 100 ms, and the wait is
+    corrected after each run by the time a request took, measured from the rate.
+    """
 
-        tasks, start = [], time.monotonic()
-        for n in range(int(rate * seconds)):
-            await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
-            tasks.append(asyncio.create_task(one()))
-        await asyncio.gather(*tasks)
-    return accepted
+    def __init__(self, url: str, script: str, rate: float) -> None:
+        self.url, self.script = url, script
+        self.connections = max(1, round(rate / 10))
+        self.period_ms = 1000 * self.connections / rate
+        self.delay_ms = self.period_ms
+
+    def run(self, seconds: int) -> Figures:
+        delay = f"function delay() return {round(self.delay_ms)} end\n"
+        figures = wrk(self.url, self.script + delay, self.connections, seconds)
+        self.delay_ms = max(0.0, self.delay_ms + self.period_ms - 1000 * self.connections / figures.rate)
+        return figures
 
 
 def _percentile(output: str, which: str) -> float:
