@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking
-from eventsourcing.sqlite import SQLiteAggregateRecorder
+from eventsourcing.sqlite import SQLiteProcessRecorder
 from eventsourcing.utils import get_topic
 
 from adapters.hash_chain import ChainedEventStore, ChainingMapper
@@ -70,8 +70,11 @@ class EventSourcedStore:
             f"the SQLite event store {path}",
             cipher_key,
         )
-        assert isinstance(store._recorder, SQLiteAggregateRecorder)
-        store._on_loop = SqliteOnLoop(path, store._recorder.events_table_name, store.where)
+        recorder = store._recorder
+        assert isinstance(recorder, SQLiteProcessRecorder)
+        store._on_loop = SqliteOnLoop(
+            path, recorder.events_table_name, recorder.insert_tracking_statement, store.where
+        )
         return store
 
     @classmethod
@@ -157,6 +160,10 @@ class EventSourcedStore:
         await self._run(self._create_tables)
 
     async def requested_after(self, position: int, limit: int) -> list[LoggedRequest]:
+        if self._on_loop:
+            with contextlib.suppress(Busy), translated(self.where):
+                rows = self._on_loop.requested_after(position, _REQUESTED, limit)
+                return [LoggedRequest(rowid, UUID(originator_id)) for rowid, originator_id in rows]
         records = await self._run(
             lambda: self._recorder.select_notifications(
                 position, limit, topics=[_REQUESTED], inclusive_of_start=False
@@ -169,6 +176,9 @@ class EventSourcedStore:
 
     async def track(self, reader: str, position: int) -> None:
         with contextlib.suppress(Conflict):  # the tracked position was already as far
+            if self._on_loop:
+                with contextlib.suppress(Busy):
+                    return await self._on_loop.track(reader, position)
             await self._run(lambda: self._recorder.insert_tracking(Tracking(reader, position)))
 
     async def read_log(self, after: int, until: int | None, limit: int) -> list[LoggedEvent]:

@@ -35,9 +35,14 @@ class Busy(Exception):
 
 
 class SqliteOnLoop:
-    def __init__(self, path: Path, table: str, where: str) -> None:
+    def __init__(self, path: Path, table: str, track: str, where: str) -> None:
+        """`track` is the library's statement that moves a reader's tracked position forward."""
         self.table, self.where = table, where
         self._insert = f"INSERT INTO {table} VALUES (?,?,?,?)"  # noqa: S608  # the library's table
+        self._requested = (
+            f"SELECT rowid, originator_id FROM {table} WHERE rowid>? AND topic=? ORDER BY rowid LIMIT ?"  # noqa: S608
+        )
+        self._track = track
         self._reader, self._writer = _connect(path), _connect(path)
         self._writing = asyncio.Lock()
 
@@ -49,8 +54,25 @@ class SqliteOnLoop:
         except sqlite3.Error as error:
             raise Busy if _is_busy(error) else self._unavailable(error) from error
 
+    def requested_after(self, position: int, topic: str, limit: int) -> list[tuple[int, str]]:
+        """The log position and the aggregate id of the next events of this topic."""
+        try:
+            return self._reader.execute(self._requested, (position, topic, limit)).fetchall()
+        except sqlite3.Error as error:
+            raise Busy if _is_busy(error) else self._unavailable(error) from error
+
     async def write(self, stored: list[StoredEvent]) -> None:
         """Stores the events in one transaction."""
+        rows = [_row(event) for event in stored]
+        await self._transaction(lambda connection: connection.executemany(self._insert, rows))
+
+    async def track(self, reader: str, position: int) -> None:
+        """Moves the reader's tracked position forward to `position`; a position already as far
+        or further stays."""
+        params = {"application_name": reader, "notification_id": position}
+        await self._transaction(lambda connection: connection.execute(self._track, params).fetchall())
+
+    async def _transaction(self, work: Callable[[sqlite3.Connection], object]) -> None:
         async with self._writing:
             connection = self._writer
             try:
@@ -58,7 +80,7 @@ class SqliteOnLoop:
             except sqlite3.Error as error:
                 raise Busy if _is_busy(error) else self._unavailable(error) from error
             try:
-                connection.executemany(self._insert, [_row(event) for event in stored])
+                work(connection)
             except sqlite3.Error as error:
                 connection.rollback()
                 if isinstance(error, sqlite3.IntegrityError):

@@ -93,3 +93,36 @@ async def test_a_read_that_would_wait_is_made_in_a_thread(
     monkeypatch.setattr(store._on_loop, "read", busy)
     [found] = await store.get_many([notification.id])
     assert found.id == notification.id
+
+
+async def test_the_relay_reads_and_tracks_without_a_thread_while_the_store_is_free(
+    store: EventSourcedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = new(), new()
+    await store.save(first, second)
+
+    async def no_thread(_: object) -> None:
+        raise AssertionError("went to a thread")
+
+    monkeypatch.setattr(store, "_run", no_thread)
+    logged = await store.requested_after(0, 10)
+    assert [r.notification_id for r in logged] == [first.id, second.id]
+    await store.track("relay", logged[-1].position)
+    await store.track("relay", logged[0].position)  # never goes back
+    monkeypatch.undo()
+    assert await store.position("relay") == logged[-1].position
+
+
+async def test_tracking_waits_off_the_loop_while_another_process_holds_the_write_lock(
+    store: EventSourcedStore, path: Path
+) -> None:
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    tracking = asyncio.create_task(store.track("relay", 7))
+    for _ in range(20):  # the loop goes on while the tracking write waits for the lock
+        await asyncio.sleep(0.01)
+    assert not tracking.done()
+    other.execute("COMMIT")
+    await asyncio.wait_for(tracking, 5)
+    assert await store.position("relay") == 7
+    other.close()
