@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import structlog
+
+from adapters.discard import DiscardProvider
 from adapters.outbox import OutboxProvider
 from adapters.smtp_provider import SmtpProvider, SmtpServer
 from adapters.twilio_callbacks import TwilioCallbacks
@@ -11,6 +14,8 @@ from adapters.twilio_provider import TwilioAccount, TwilioProvider
 from application.ports import NotificationProvider, StatusCallbacks
 from bootstrap.settings import Settings
 from domain.messages import Channel
+
+log = structlog.get_logger("notifications")
 
 
 def delivery_providers(settings: Settings) -> Mapping[Channel, NotificationProvider]:
@@ -30,6 +35,9 @@ def delivery_providers(settings: Settings) -> Mapping[Channel, NotificationProvi
             made[channel] = smtp_provider(settings)
         elif name == "twilio":
             made[channel] = twilio
+        elif name == "discard":
+            log.warning("provider.discards", channel=channel.value)
+            made[channel] = DiscardProvider()
     return made
 
 

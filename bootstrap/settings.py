@@ -24,8 +24,8 @@ PREFIX = "NOTIFICATIONS_"
 FILE_VARIABLE = f"{PREFIX}SETTINGS_FILE"
 Positive = Annotated[float, Meta(gt=0)]
 Algorithm = Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
-EmailProvider = Literal["outbox", "smtp", "none"]
-PhoneProvider = Literal["outbox", "twilio", "none"]
+EmailProvider = Literal["outbox", "smtp", "discard", "none"]
+PhoneProvider = Literal["outbox", "twilio", "discard", "none"]
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):

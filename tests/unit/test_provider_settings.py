@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from structlog.testing import capture_logs
 
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.settings import Settings, SettingsError, load_settings
-from domain.messages import Channel
+from domain.messages import Channel, PhoneNumber, Sms
+from domain.notification import Notification, Receipt
 
 SID = "AC" + "a" * 32
 TWILIO = {
@@ -98,3 +101,12 @@ def test_one_twilio_client_serves_both_channels_and_callbacks_need_a_url() -> No
     chosen = delivery_providers(settings)
     assert chosen[Channel.SMS] is chosen[Channel.WHATSAPP]
     assert status_callbacks(settings) == {}
+
+
+async def test_a_discarding_channel_takes_each_message_and_says_so_at_start_up() -> None:
+    with capture_logs() as logs:
+        chosen = delivery_providers(load(SMS_PROVIDER="discard"))
+    notification = Notification.request(uuid4(), "bank", Sms(PhoneNumber("+15551234567"), "Code 1234"))
+    assert await chosen[Channel.SMS].deliver(notification) == Receipt(provider="discard")
+    assert type(chosen[Channel.EMAIL]).__name__ == "OutboxProvider"
+    assert logs == [{"event": "provider.discards", "channel": "sms", "log_level": "warning"}]
