@@ -82,13 +82,19 @@ def bench_get(store: BenchStore, options: argparse.Namespace) -> list[dict[str, 
     return rows
 
 
-def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
-    with BenchServer(store) as server:
+def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> list[dict[str, Any]]:
+    """With the provider that answers at once (discard), then with the default one (outbox files)."""
+    return [_end_to_end(store, options, provider) for provider in ("discard", "outbox")]
+
+
+def _end_to_end(store: BenchStore, options: argparse.Namespace, provider: str) -> dict[str, Any]:
+    since = datetime.now(UTC)
+    with BenchServer(store, provider=provider) as server:
         token = server.token()
         seconds = options.seconds * options.rounds  # as long as all of a row's service runs
         burst = wrk(f"{server.url}/v1/notifications", post_script(SMS, token), 32, seconds)
         _settle(store)
-        latencies, delivered_rate = post_to_delivered_ms(store)
+        latencies, delivered_rate = post_to_delivered_ms(store, since=since)
         half = max(1.0, round(delivered_rate / 2))
         paced_start, pacer = (
             datetime.now(UTC),
@@ -100,6 +106,7 @@ def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> dict[str
         memory = server.peak_memory_mib()
     result = {
         "store": store.name,
+        "provider": provider,
         "burst_accepted_per_s": round(burst.rate),
         "delivered_per_s": round(delivered_rate),
         "burst_post_to_delivered_ms": _distribution(latencies),
@@ -115,7 +122,7 @@ def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> dict[str
 
 def soak(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
     """Paced POSTs at `--soak-rate` for `--soak-seconds`, the server's memory sampled every 10 s."""
-    with BenchServer(store) as server:
+    with BenchServer(store, provider="discard") as server:
         pacer, runs, samples = (
             Pacer(f"{server.url}/v1/notifications", post_script(SMS, server.token()), options.soak_rate),
             [],

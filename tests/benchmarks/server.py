@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class BenchServer:
-    def __init__(self, store: BenchStore, worker: bool = True) -> None:
+    def __init__(self, store: BenchStore, worker: bool = True, provider: str = "outbox") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -25,6 +25,7 @@ class BenchServer:
             "NOTIFICATIONS_DATA_DIR": str(store.folder),
             "NOTIFICATIONS_LOG_LEVEL": "warning",
             "NOTIFICATIONS_BENCHMARK_BASELINE": "true",
+            **{f"NOTIFICATIONS_{channel}_PROVIDER": provider for channel in ("EMAIL", "SMS", "WHATSAPP")},
             **{f"NOTIFICATIONS_{k.upper()}": v for k, v in store.settings.items()},
         }
         self.worker = worker
