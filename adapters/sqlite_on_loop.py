@@ -48,16 +48,15 @@ class SqliteOnLoop:
 
     def read(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """The stored events of each aggregate, oldest first."""
-        try:
-            rows = self._reader.execute(sqlite_select_many(self.table, len(ids)), [i.hex for i in ids])
-            return grouped(rows.fetchall(), ids)
-        except sqlite3.Error as error:
-            raise Busy if _is_busy(error) else self._unavailable(error) from error
+        return grouped(self._select(sqlite_select_many(self.table, len(ids)), [i.hex for i in ids]), ids)
 
     def requested_after(self, position: int, topic: str, limit: int) -> list[tuple[int, str]]:
         """The log position and the aggregate id of the next events of this topic."""
+        return self._select(self._requested, (position, topic, limit))
+
+    def _select(self, query: str, params: Sequence[object]) -> list[Any]:
         try:
-            return self._reader.execute(self._requested, (position, topic, limit)).fetchall()
+            return self._reader.execute(query, params).fetchall()
         except sqlite3.Error as error:
             raise Busy if _is_busy(error) else self._unavailable(error) from error
 
