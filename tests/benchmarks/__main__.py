@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks.load import Pacer, get_script, post_script, wrk
+from tests.benchmarks.load import Figures, Pacer, get_script, post_script, wrk
 from tests.benchmarks.seed import post_to_delivered_ms, seed
 from tests.benchmarks.server import BenchServer
 from tests.benchmarks.stores import STORES, BenchStore, bench_store, check_postgres
@@ -88,13 +88,10 @@ def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> list[dic
 
 
 def _end_to_end(store: BenchStore, options: argparse.Namespace, provider: str) -> dict[str, Any]:
-    since = datetime.now(UTC)
     with BenchServer(store, provider=provider) as server:
         token = server.token()
         seconds = options.seconds * options.rounds  # as long as all of a row's service runs
-        burst = wrk(f"{server.url}/v1/notifications", post_script(SMS, token), 32, seconds)
-        _settle(store)
-        latencies, delivered_rate = post_to_delivered_ms(store, since=since)
+        burst, latencies, delivered_rate = _burst(server, store, token, seconds)
         half = max(1.0, round(delivered_rate / 2))
         paced_start, pacer = (
             datetime.now(UTC),
@@ -121,13 +118,18 @@ def _end_to_end(store: BenchStore, options: argparse.Namespace, provider: str) -
 
 
 def soak(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
-    """Paced POSTs at `--soak-rate` for `--soak-seconds`, the server's memory sampled every 10 s."""
+    """Paced POSTs at `--soak-rate` for `--soak-seconds`, the server's memory sampled every 10 s.
+
+    Without `--soak-rate`, a 15-second burst measures the delivered rate first, and the soak runs
+    at half of it.
+    """
     with BenchServer(store, provider="discard") as server:
-        pacer, runs, samples = (
-            Pacer(f"{server.url}/v1/notifications", post_script(SMS, server.token()), options.soak_rate),
-            [],
-            [],
-        )
+        token, delivered_rate = server.token(), None
+        rate = options.soak_rate
+        if rate is None:
+            _, _, delivered_rate = _burst(server, store, token, 15)
+            rate = max(1.0, round(delivered_rate / 2))
+        pacer, runs, samples = Pacer(f"{server.url}/v1/notifications", post_script(SMS, token), rate), [], []
         for _ in range(max(1, options.soak_seconds // 10)):
             runs.append(pacer.run(10))
             samples.append(server.memory_mib())
@@ -135,7 +137,8 @@ def soak(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
         memory = server.peak_memory_mib()
     result = {
         "store": store.name,
-        "rate_per_s": options.soak_rate,
+        "delivered_per_s": delivered_rate and round(delivered_rate),
+        "rate_per_s": rate,
         "sustained_per_s": round(sum(run.requests for run in runs) / (10 * len(runs))),
         "errors": sum(run.errors for run in runs),
         "seconds": options.soak_seconds,
@@ -144,6 +147,18 @@ def soak(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
     }
     print(f"\nsoak: {json.dumps(result)}")
     return result
+
+
+def _burst(
+    server: BenchServer, store: BenchStore, token: str, seconds: int
+) -> tuple[Figures, list[float], float]:
+    """POSTs from wrk at 32 connections, then the wait until all is delivered: wrk's figures,
+    each POST-to-delivered time and the deliveries per second."""
+    since = datetime.now(UTC)
+    burst = wrk(f"{server.url}/v1/notifications", post_script(SMS, token), 32, seconds)
+    _settle(store)
+    latencies, delivered_rate = post_to_delivered_ms(store, since=since)
+    return burst, latencies, delivered_rate
 
 
 def _on_each_store(run: Part, folder: Path, options: argparse.Namespace) -> dict[str, Any]:
@@ -230,7 +245,7 @@ def _options() -> argparse.Namespace:
     )
     parser.add_argument("--stores", nargs="+", choices=STORES, default=list(STORES))
     parser.add_argument("--soak-seconds", type=int, default=600)
-    parser.add_argument("--soak-rate", type=float, default=220.0, help="about half the delivered rate")
+    parser.add_argument("--soak-rate", type=float, help="default: half the rate a burst delivers first")
     return parser.parse_args()
 
 
