@@ -161,7 +161,7 @@ class EventSourcedStore:
 
     async def requested_after(self, position: int, limit: int) -> list[LoggedRequest]:
         if self._on_loop:
-            with contextlib.suppress(Busy), translated(self.where):
+            with contextlib.suppress(Busy):
                 rows = self._on_loop.requested_after(position, _REQUESTED, limit)
                 return [LoggedRequest(rowid, UUID(originator_id)) for rowid, originator_id in rows]
         records = await self._run(

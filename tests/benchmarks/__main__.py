@@ -137,7 +137,7 @@ def soak(store: BenchStore, options: argparse.Namespace) -> dict[str, Any]:
         memory = server.peak_memory_mib()
     result = {
         "store": store.name,
-        "delivered_per_s": delivered_rate and round(delivered_rate),
+        "delivered_per_s": None if delivered_rate is None else round(delivered_rate),
         "rate_per_s": rate,
         "sustained_per_s": round(sum(run.requests for run in runs) / (10 * len(runs))),
         "errors": sum(run.errors for run in runs),
