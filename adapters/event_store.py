@@ -40,7 +40,7 @@ from domain.access import AccessTokens
 from domain.notification import Notification
 
 T = TypeVar("T")
-_REQUESTED = get_topic(Notification.Requested)  # type: ignore[attr-defined]  # made by @event
+_REQUESTED = get_topic(Notification.Requested)
 
 
 class EventSourcedStore:

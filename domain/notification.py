@@ -32,7 +32,29 @@ class Receipt:
 
 
 class Notification(Aggregate):
-    @event("Requested")
+    class Requested(Aggregate.Created):
+        client: str
+        channel: str
+        message: dict[str, Any]
+        reference: str | None
+        request_digest: str | None
+
+        def mutate(self, aggregate: Any) -> Any:
+            """What the library's `mutate` does for a created event, without its search of the
+            event's fields for `__init__`'s arguments: `request` took 17 us that way, 10 us this way."""
+            notification = Notification.__new__(Notification)
+            notification.__base_init__(self.originator_id, self.originator_version, self.timestamp)
+            notification.__init__(  # type: ignore[misc]  # as the library does
+                self.originator_id,
+                self.client,
+                self.channel,
+                self.message,
+                self.reference,
+                self.request_digest,
+            )
+            return notification
+
+    @event(Requested)
     def __init__(
         self,
         id: UUID,
@@ -64,7 +86,8 @@ class Notification(Aggregate):
         request_digest: str | None = None,
     ) -> Notification:
         check_reference(reference)
-        return cls(
+        return cls._create(
+            cls.Requested,
             id=id,
             client=client,
             channel=message.channel.value,

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from eventsourcing.domain import Aggregate
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -49,6 +50,23 @@ def test_a_new_notification_is_pending() -> None:
     assert notification.status is Status.PENDING
     assert notification.attempts == 0
     assert notification.reason is None
+
+
+def test_a_request_makes_the_aggregate_and_event_the_library_makes() -> None:
+    message = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
+    notification_id = uuid4()
+    fast = Notification.request(notification_id, "bank", message, "ref-1", "digest")
+    generic = Notification(
+        id=notification_id,
+        client="bank",
+        channel="sms",
+        message=message.as_dict(),
+        reference="ref-1",
+        request_digest="digest",
+    )
+    [made], [expected] = fast.collect_events(), generic.collect_events()
+    assert vars(made) | {"timestamp": None} == vars(expected) | {"timestamp": None}
+    assert vars(Aggregate.Created.mutate(made, None)) == vars(fast)  # the library's own way
 
 
 def test_a_delivered_notification_counts_its_attempt() -> None:
