@@ -9,7 +9,7 @@ from uuid import UUID, uuid5
 import structlog
 
 from application.errors import Conflict, IdempotencyKeyReused, NotFound
-from application.ids import random_uuid
+from application.ids import time_ordered_uuid
 from application.ports import EventStore, RecordedEvent
 from domain.messages import Message
 from domain.notification import Notification
@@ -39,7 +39,7 @@ class Notifications:
         if digest:
             notification_id = uuid5(IDEMPOTENCY_NAMESPACE, f"{client}\n{idempotency_key}")
         else:
-            notification_id = random_uuid()
+            notification_id = time_ordered_uuid()
         notification = Notification.request(notification_id, client, message, reference, digest)
         try:
             await self.store.save(notification)

@@ -1,17 +1,35 @@
-"""Random ids read in bulk from the kernel's random source."""
+"""Ids made from random bytes read in bulk from the kernel's random source."""
 
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from application.ids import random_hex, random_uuid
+from application.ids import random_hex, random_uuid, time_ordered_uuid
 
 
 def test_random_uuids_are_version_4_and_never_repeat_across_many_reads() -> None:
     ids = [random_uuid() for _ in range(3000)]  # about a dozen reads of the random source
     assert {i.version for i in ids} == {4}
     assert len(set(ids)) == len(ids)
+
+
+def test_time_ordered_uuids_are_version_7_with_the_time_first_and_never_repeat() -> None:
+    before = time.time_ns() // 1_000_000
+    ids = [time_ordered_uuid() for _ in range(3000)]
+    after = time.time_ns() // 1_000_000
+    assert {(i.version, i.variant) for i in ids} == {(7, "specified in RFC 4122")}
+    assert all(before <= i.int >> 80 <= after for i in ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_time_ordered_uuids_made_a_millisecond_apart_sort_in_that_order() -> None:
+    earlier = [time_ordered_uuid() for _ in range(100)]
+    time.sleep(0.002)
+    later = [time_ordered_uuid() for _ in range(100)]
+    assert max(earlier) < min(later)
+    assert max(e.hex for e in earlier) < min(x.hex for x in later)  # as the stores keep them
 
 
 def test_threads_taking_ids_at_once_never_get_the_same_one() -> None:
