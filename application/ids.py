@@ -1,8 +1,8 @@
-"""Ids from the kernel's random source, read 4 KiB at a time.
+"""Ids made of bytes from the kernel's random source, read 4 KiB at a time.
 
 Each read is a system call that cost several microseconds under load, about 3% of accepting a
-notification; the bytes are the same as uuid4's, only fetched in bulk. A forked process starts
-with none of its parent's bytes, so the two never hand out the same id.
+notification; the bytes are those `os.urandom` gives, only fetched in bulk. A forked process
+starts with none of its parent's bytes, so the two never hand out the same id.
 """
 
 from __future__ import annotations
@@ -35,11 +35,6 @@ class _RandomBytes:
 
 _random = _RandomBytes()
 os.register_at_fork(after_in_child=_random.forget)
-
-
-def random_uuid() -> UUID:
-    """A version 4 (random) UUID, as `uuid.uuid4()` makes."""
-    return UUID(bytes=_random.take(16), version=4)
 
 
 def time_ordered_uuid() -> UUID:
