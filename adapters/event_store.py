@@ -17,6 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking
+from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
 from eventsourcing.utils import get_topic
 
@@ -32,6 +33,7 @@ from adapters.persistence import (
     select_many,
     translated,
 )
+from adapters.postgres_on_loop import PostgresOnLoop, Unreachable
 from adapters.sqlite_on_loop import Busy, SqliteOnLoop
 from application.audit import Link, LoggedEvent
 from application.errors import Conflict, NotFound
@@ -57,6 +59,7 @@ class EventSourcedStore:
         assert isinstance(events, ChainedEventStore)
         self._events = events
         self._on_loop: SqliteOnLoop | None = None
+        self._reads_on_loop: PostgresOnLoop | None = None
 
     @classmethod
     def sqlite(cls, path: Path, lock_timeout: float = 10.0, cipher_key: str = "") -> EventSourcedStore:
@@ -108,7 +111,16 @@ class EventSourcedStore:
             "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
             "CREATE_TABLE": "yes" if create_tables else "no",
         }
-        return cls(env, f"PostgreSQL at {host}:{port}/{dbname}", cipher_key)
+        store = cls(env, f"PostgreSQL at {host}:{port}/{dbname}", cipher_key)
+        recorder = store._recorder
+        assert isinstance(recorder, PostgresProcessRecorder)
+        parameters = {"host": host, "port": port, "dbname": dbname, "user": user, "password": password}
+        store._reads_on_loop = PostgresOnLoop(
+            parameters | {"connect_timeout": connect_timeout},
+            recorder.datastore.schema,
+            recorder.events_table_name,
+        )
+        return store
 
     async def save(self, *aggregates: Notification | AccessTokens | DomainEvent) -> None:
         """Stores the aggregates' new events (or the events given) in one transaction."""
@@ -146,6 +158,9 @@ class EventSourcedStore:
         if self._on_loop:
             with contextlib.suppress(Busy), translated(self.where):
                 return project(self._on_loop.read(distinct))
+        if self._reads_on_loop:
+            with contextlib.suppress(Unreachable), translated(self.where):
+                return project(await self._reads_on_loop.read(distinct))
         return await self._run(lambda: project(select_many(self._recorder, distinct)))
 
     async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
@@ -201,6 +216,8 @@ class EventSourcedStore:
     def close(self) -> None:
         if self._on_loop:
             self._on_loop.close()
+        if self._reads_on_loop:
+            self._reads_on_loop.close()
         self._app.close()
 
     def _create_tables(self) -> None:
