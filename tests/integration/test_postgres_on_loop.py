@@ -71,6 +71,25 @@ async def test_a_read_whose_connection_was_closed_by_the_server_is_answered_and_
     assert (await store.get(notification.id)).status is Status.DELIVERED  # on the loop again
 
 
+async def test_a_read_cancelled_while_postgresql_makes_it_wait_leaves_the_connection_usable(
+    store: EventSourcedStore, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notification = await delivered(store)
+    await store.get(notification.id)  # the loop's connection is open
+    no_thread(store, monkeypatch)
+    with connect() as admin:
+        admin.execute("BEGIN")
+        admin.execute(f"LOCK TABLE {pg_schema}.notifications_events IN ACCESS EXCLUSIVE MODE")
+        reading = asyncio.create_task(store.get(notification.id))
+        await asyncio.sleep(0.3)
+        assert not reading.done()  # waiting for the lock
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        admin.execute("ROLLBACK")
+    assert (await store.get(notification.id)).status is Status.DELIVERED
+
+
 def test_each_event_loop_reads_on_a_connection_of_its_own(
     store: EventSourcedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
