@@ -125,12 +125,7 @@ def select_many(recorder: ProcessRecorder, ids: Sequence[UUID]) -> dict[UUID, li
             cursor.execute(sqlite_select_many(recorder.events_table_name, len(ids)), [i.hex for i in ids])
             rows = [tuple(row) for row in cursor.fetchall()]
     elif isinstance(recorder, PostgresAggregateRecorder):
-        statement = psycopg.sql.SQL(
-            "SELECT * FROM {}.{} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
-        ).format(
-            psycopg.sql.Identifier(recorder.datastore.schema),
-            psycopg.sql.Identifier(recorder.events_table_name),
-        )
+        statement = postgres_select_many(recorder.datastore.schema, recorder.events_table_name)
         with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
             cursor.execute(statement, [list(ids)], prepare=True)
             rows = [
@@ -140,6 +135,14 @@ def select_many(recorder: ProcessRecorder, ids: Sequence[UUID]) -> dict[UUID, li
     else:
         return {aggregate_id: list(recorder.select_events(aggregate_id)) for aggregate_id in ids}
     return grouped(rows, ids)
+
+
+def postgres_select_many(schema: str, table: str) -> psycopg.sql.Composed:
+    """The query for the events of the aggregates whose ids are bound as one array."""
+    return psycopg.sql.SQL(
+        "SELECT originator_id, originator_version, topic, state FROM {} "
+        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+    ).format(psycopg.sql.Identifier(schema, table))
 
 
 def sqlite_select_many(table: str, count: int) -> str:

@@ -20,9 +20,8 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import StoredEvent
-from psycopg import sql
 
-from adapters.persistence import grouped
+from adapters.persistence import grouped, postgres_select_many
 
 
 class Unreachable(Exception):
@@ -33,10 +32,7 @@ class PostgresOnLoop:
     def __init__(self, connection: Mapping[str, Any], schema: str, table: str) -> None:
         """`connection` holds psycopg's connection parameters (host, port, dbname, user, password)."""
         self._parameters = dict(connection)
-        self._select = sql.SQL(
-            "SELECT originator_id, originator_version, topic, state FROM {} "
-            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
-        ).format(sql.Identifier(schema, table))
+        self._select = postgres_select_many(schema, table)
         self._connection: psycopg.AsyncConnection[Any] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
