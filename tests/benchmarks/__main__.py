@@ -230,7 +230,23 @@ def _settle(store: BenchStore, seconds: float = 120) -> None:
 
 
 def _machine() -> dict[str, Any]:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}
+    """The machine, with the time a fixed piece of Python takes on it: the absolute figures of two
+    runs compare only as well as their machines do."""
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+        "python_loop_ms": min(_python_loop_ms() for _ in range(5)),
+    }
+    print(f"machine: {json.dumps(machine)}", flush=True)
+    return machine
+
+
+def _python_loop_ms() -> float:
+    started = time.perf_counter()
+    for n in range(20_000):
+        json.dumps({"n": n, "id": str(n)})
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def _options() -> argparse.Namespace:
