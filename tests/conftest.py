@@ -13,6 +13,7 @@ from bootstrap.settings import Settings, load_settings
 from domain.access import Scope
 from domain.messages import Channel
 from tests.fakes import RecordingProvider
+from tests.postgres import fresh_schema
 from tests.queue_servers import CREDENTIALS, Azurite, MotoSqs
 from tests.twilio_server import TwilioServer
 
@@ -27,6 +28,13 @@ def settings(tmp_path: Path) -> Settings:
             "NOTIFICATIONS_LOG_FORMAT": "console",
         }
     )
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A new schema in the tests' PostgreSQL, dropped with everything in it afterwards."""
+    with fresh_schema() as schema:
+        yield schema
 
 
 @pytest.fixture

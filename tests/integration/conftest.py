@@ -21,12 +21,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventSourc
         yield store
 
 
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    with fresh_schema() as schema:
-        yield schema
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """A database reached around the store too, to read its raw rows and to tamper with them."""
