@@ -36,7 +36,6 @@ def no_thread(store: EventSourcedStore, monkeypatch: pytest.MonkeyPatch) -> None
 async def delivered(store: EventSourcedStore) -> Notification:
     notification = Notification.request(uuid4(), "bank", SMS)
     await store.save(notification)
-    notification = await store.get(notification.id)
     notification.begin_attempt("sms-1", datetime.now(UTC), timedelta(seconds=30))
     notification.deliver(Receipt("SM1"))
     await store.save(notification)
