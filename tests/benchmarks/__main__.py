@@ -88,8 +88,14 @@ def bench_end_to_end(store: BenchStore, options: argparse.Namespace) -> list[dic
 
 
 def _end_to_end(store: BenchStore, options: argparse.Namespace, provider: str) -> dict[str, Any]:
+    """The burst's delivered rate is also given as a ratio of the baseline, measured first on the
+    same server at the same 32 connections: like the other parts, it then compares across machines."""
     with BenchServer(store, provider=provider) as server:
         token = server.token()
+        baseline = statistics.median(
+            wrk(f"{server.url}/benchmark/baseline", post_script(SMS, None), 32, options.seconds).rate
+            for _ in range(options.rounds)
+        )
         seconds = options.seconds * options.rounds  # as long as all of a row's service runs
         burst, latencies, delivered_rate = _burst(server, store, token, seconds)
         half = max(1.0, round(delivered_rate / 2))
@@ -106,6 +112,8 @@ def _end_to_end(store: BenchStore, options: argparse.Namespace, provider: str) -
         "provider": provider,
         "burst_accepted_per_s": round(burst.rate),
         "delivered_per_s": round(delivered_rate),
+        "baseline_per_s": round(baseline),
+        "delivered_ratio": round(delivered_rate / baseline, 3),
         "burst_post_to_delivered_ms": _distribution(latencies),
         "paced_rate_per_s": half,
         "paced_rates_per_s": [round(run.rate) for run in paced_runs],
