@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
@@ -20,6 +20,7 @@ from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
 from eventsourcing.utils import get_topic
+from psycopg.sql import Composable
 
 from adapters.hash_chain import ChainedEventStore, ChainingMapper
 from adapters.persistence import (
@@ -58,8 +59,8 @@ class EventSourcedStore:
         events = self._app.events
         assert isinstance(events, ChainedEventStore)
         self._events = events
-        self._on_loop: SqliteOnLoop | None = None
-        self._reads_on_loop: PostgresOnLoop | None = None
+        self._sqlite_on_loop: SqliteOnLoop | None = None
+        self._postgres_on_loop: PostgresOnLoop | None = None
 
     @classmethod
     def sqlite(cls, path: Path, lock_timeout: float = 10.0, cipher_key: str = "") -> EventSourcedStore:
@@ -75,7 +76,7 @@ class EventSourcedStore:
         )
         recorder = store._recorder
         assert isinstance(recorder, SQLiteProcessRecorder)
-        store._on_loop = SqliteOnLoop(
+        store._sqlite_on_loop = SqliteOnLoop(
             path, recorder.events_table_name, recorder.insert_tracking_statement, store.where
         )
         return store
@@ -115,10 +116,13 @@ class EventSourcedStore:
         recorder = store._recorder
         assert isinstance(recorder, PostgresProcessRecorder)
         parameters = {"host": host, "port": port, "dbname": dbname, "user": user, "password": password}
-        store._reads_on_loop = PostgresOnLoop(
+        store._postgres_on_loop = PostgresOnLoop(
             parameters | {"connect_timeout": connect_timeout},
             recorder.datastore.schema,
             recorder.events_table_name,
+            cast(list[Composable], recorder.lock_table_statements),  # the library's, composed
+            recorder.channel_name,
+            recorder.datastore.originator_id_type,
         )
         return store
 
@@ -131,9 +135,10 @@ class EventSourcedStore:
             for item in aggregates
             for event in ([item] if isinstance(item, DomainEvent) else item.collect_events())
         ]
-        if self._on_loop and (chained := self._events.chain_without_reading(events)) is not None:
-            with contextlib.suppress(Busy):
-                await self._on_loop.write([stored for stored, _ in chained])
+        on_loop = self._sqlite_on_loop or self._postgres_on_loop
+        if on_loop and (chained := self._events.chain_without_reading(events)) is not None:
+            with contextlib.suppress(Busy, Unreachable), translated(self.where):
+                await on_loop.write([stored for stored, _ in chained])
                 self._events.remember(chained)
                 return
         await self._run(lambda: self._events.put(events))
@@ -155,12 +160,12 @@ class EventSourcedStore:
         def project(found: dict[UUID, list[StoredEvent]]) -> list[Any]:
             return [self._project(found.get(aggregate_id, [])) for aggregate_id in aggregate_ids]
 
-        if self._on_loop:
+        if self._sqlite_on_loop:
             with contextlib.suppress(Busy), translated(self.where):
-                return project(self._on_loop.read(distinct))
-        if self._reads_on_loop:
+                return project(self._sqlite_on_loop.read(distinct))
+        if self._postgres_on_loop:
             with contextlib.suppress(Unreachable), translated(self.where):
-                return project(await self._reads_on_loop.read(distinct))
+                return project(await self._postgres_on_loop.read(distinct))
         return await self._run(lambda: project(select_many(self._recorder, distinct)))
 
     async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
@@ -175,9 +180,9 @@ class EventSourcedStore:
         await self._run(self._create_tables)
 
     async def requested_after(self, position: int, limit: int) -> list[LoggedRequest]:
-        if self._on_loop:
+        if self._sqlite_on_loop:
             with contextlib.suppress(Busy):
-                rows = self._on_loop.requested_after(position, _REQUESTED, limit)
+                rows = self._sqlite_on_loop.requested_after(position, _REQUESTED, limit)
                 return [LoggedRequest(rowid, UUID(originator_id)) for rowid, originator_id in rows]
         records = await self._run(
             lambda: self._recorder.select_notifications(
@@ -191,9 +196,9 @@ class EventSourcedStore:
 
     async def track(self, reader: str, position: int) -> None:
         with contextlib.suppress(Conflict):  # the tracked position was already as far
-            if self._on_loop:
+            if self._sqlite_on_loop:
                 with contextlib.suppress(Busy):
-                    return await self._on_loop.track(reader, position)
+                    return await self._sqlite_on_loop.track(reader, position)
             await self._run(lambda: self._recorder.insert_tracking(Tracking(reader, position)))
 
     async def read_log(self, after: int, until: int | None, limit: int) -> list[LoggedEvent]:
@@ -214,10 +219,10 @@ class EventSourcedStore:
         return await self._run(self._recorder.max_notification_id) or 0
 
     def close(self) -> None:
-        if self._on_loop:
-            self._on_loop.close()
-        if self._reads_on_loop:
-            self._reads_on_loop.close()
+        if self._sqlite_on_loop:
+            self._sqlite_on_loop.close()
+        if self._postgres_on_loop:
+            self._postgres_on_loop.close()
         self._app.close()
 
     def _create_tables(self) -> None:

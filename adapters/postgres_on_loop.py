@@ -1,14 +1,21 @@
-"""Reads of notifications by id from PostgreSQL, made on the event loop with psycopg's async API.
+"""Reads and writes of the PostgreSQL event store, made on the event loop with psycopg's async API.
 
-The library's recorder is synchronous: each read went to a thread, which had to win the GIL back
-from the busy event loop, while the loop sat idle a third of the time under a load of status
-reads. An asynchronous connection sends the query and lets the loop serve other requests until
-the answer arrives, with no thread.
+The library's recorder is synchronous: each read and each save went to a thread, which had to win
+the GIL back from the busy event loop, while the loop sat idle a third of the time. An asynchronous
+connection sends the statements and lets the loop serve other requests until the answer arrives,
+with no thread.
 
-The connection belongs to the event loop that opened it. A read from another loop (a command
-that runs several) opens its own. When the connection fails, it is dropped and the read raises
-Unreachable having done nothing: the store then reads in a thread, through the library's pool,
-which reports the failure if PostgreSQL is really down, and the next read connects again.
+A save takes the library's table lock first, as the library's recorder does (`LOCK TABLE ... IN
+EXCLUSIVE MODE`, after its `lock_timeout`): transactions that insert events then commit in the
+order of the log positions they were given, so that a reader following the log never passes a
+position that is filled in later. It also notifies the library's channel, as the recorder does.
+
+Each event loop gets connections of its own (a command may run several loops), one for reads and
+one for saves. When a connection fails before anything was committed, it is dropped and the call
+raises Unreachable: the store then does the same work in a thread, through the library's pool,
+which reports the failure if PostgreSQL is really down, and the next call connects again. A
+connection that fails during COMMIT is dropped too, but the failure is reported: whether the
+transaction was committed is not known, and writing it again could store it twice.
 """
 
 from __future__ import annotations
@@ -20,34 +27,96 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import StoredEvent
+from psycopg import sql
 
 from adapters.persistence import grouped, postgres_select_many
+from application.errors import Conflict
 
 
 class Unreachable(Exception):
-    """The loop's connection failed or could not be made: read in a thread instead."""
+    """The loop's connection failed or could not be made, having done nothing: use a thread instead."""
 
 
 class PostgresOnLoop:
-    def __init__(self, connection: Mapping[str, Any], schema: str, table: str) -> None:
-        """`connection` holds psycopg's connection parameters (host, port, dbname, user, password)."""
-        self._parameters = dict(connection)
-        self._select = postgres_select_many(schema, table)
-        self._connection: psycopg.AsyncConnection[Any] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+    def __init__(
+        self,
+        connection: Mapping[str, Any],
+        schema: str,
+        table: str,
+        locking: Sequence[sql.Composable] = (),
+        channel: str = "",
+        id_type: str = "uuid",
+    ) -> None:
+        """`connection` holds psycopg's connection parameters (host, port, dbname, user, password);
+        `locking`, the library's statements that take the table lock; `channel`, the one it notifies."""
+        self._reads, self._writes = _LoopConnection(connection), _LoopConnection(connection)
+        # Rendered once: psycopg would render a composed statement again at each call.
+        self._select = postgres_select_many(schema, table).as_string()
+        begin = [sql.SQL("BEGIN"), *locking]
+        if channel:
+            begin.append(sql.SQL("NOTIFY {}").format(sql.Identifier(channel)))
+        self._begin = sql.SQL("; ").join(begin).as_string()  # no parameters: sent in one round trip
+        self._insert = (
+            sql.SQL(
+                "INSERT INTO {} (originator_id, originator_version, topic, state) "
+                "SELECT * FROM unnest(%s::{}[], %s::bigint[], %s::text[], %s::bytea[])"
+            )
+            .format(sql.Identifier(schema, table), sql.Identifier(id_type))
+            .as_string()
+        )
+        self._writing = asyncio.Lock()
 
     async def read(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """The stored events of each aggregate, oldest first."""
-        connection = await self._connected()
+        connection = await self._reads.connected()
         try:
             cursor = await connection.execute(self._select, [list(ids)], prepare=True)
             rows = await cursor.fetchall()
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-            self.close()
+            self._reads.close()
             raise Unreachable from error
         return grouped(rows, ids)
 
-    async def _connected(self) -> psycopg.AsyncConnection[Any]:
+    async def write(self, stored: list[StoredEvent]) -> None:
+        """Stores the events in one transaction. Raises Conflict if one of them is stored already."""
+        columns = (
+            [event.originator_id for event in stored],
+            [event.originator_version for event in stored],
+            [event.topic for event in stored],
+            [event.state for event in stored],
+        )
+        async with self._writing:
+            connection = await self._writes.connected()
+            try:
+                await connection.execute(self._begin)
+                await connection.execute(self._insert, columns, prepare=True)
+            except BaseException as error:  # closing the connection rolls the transaction back
+                self._writes.close()
+                if isinstance(error, psycopg.IntegrityError):
+                    raise Conflict(str(error)) from None
+                if isinstance(error, psycopg.Error):  # the lock not granted in time, the connection lost
+                    raise Unreachable from error
+                raise  # cancelled
+            try:
+                await connection.execute("COMMIT")
+            except BaseException:
+                self._writes.close()
+                raise
+
+    def close(self) -> None:
+        self._reads.close()
+        self._writes.close()
+
+
+class _LoopConnection:
+    """A connection that belongs to the event loop that opened it."""
+
+    def __init__(self, parameters: Mapping[str, Any]) -> None:
+        self._parameters = dict(parameters)
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def connected(self) -> psycopg.AsyncConnection[Any]:
         loop = asyncio.get_running_loop()
         if self._connection is not None and self._loop is loop and not self._connection.closed:
             return self._connection
@@ -56,7 +125,7 @@ class PostgresOnLoop:
             connection = await psycopg.AsyncConnection.connect(**self._parameters, autocommit=True)
         except psycopg.Error as error:
             raise Unreachable from error
-        if self._connection is not None and self._loop is loop:  # another read connected meanwhile
+        if self._connection is not None and self._loop is loop:  # another call connected meanwhile
             connection.pgconn.finish()
             return self._connection
         self._connection, self._loop = connection, loop

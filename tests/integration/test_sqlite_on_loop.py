@@ -90,7 +90,7 @@ async def test_a_read_that_would_wait_is_made_in_a_thread(
     def busy(*_: object) -> None:
         raise Busy
 
-    monkeypatch.setattr(store._on_loop, "read", busy)
+    monkeypatch.setattr(store._sqlite_on_loop, "read", busy)
     [found] = await store.get_many([notification.id])
     assert found.id == notification.id
 
