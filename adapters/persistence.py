@@ -138,10 +138,11 @@ def select_many(recorder: ProcessRecorder, ids: Sequence[UUID]) -> dict[UUID, li
 
 
 def postgres_select_many(schema: str, table: str) -> psycopg.sql.Composed:
-    """The query for the events of the aggregates whose ids are bound as one array."""
+    """The query for the events of the aggregates whose ids are bound as one array, in binary
+    (psycopg dumps a text array in Python, five times slower)."""
     return psycopg.sql.SQL(
         "SELECT originator_id, originator_version, topic, state FROM {} "
-        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        "WHERE originator_id = ANY(%b) ORDER BY originator_id, originator_version"
     ).format(psycopg.sql.Identifier(schema, table))
 
 
