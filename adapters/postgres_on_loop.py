@@ -43,18 +43,16 @@ class PostgresOnLoop:
         connection: Mapping[str, Any],
         schema: str,
         table: str,
-        locking: Sequence[sql.Composable] = (),
-        channel: str = "",
-        id_type: str = "uuid",
+        locking: Sequence[sql.Composable],
+        channel: str,
+        id_type: str,
     ) -> None:
         """`connection` holds psycopg's connection parameters (host, port, dbname, user, password);
         `locking`, the library's statements that take the table lock; `channel`, the one it notifies."""
         self._reads, self._writes = _LoopConnection(connection), _LoopConnection(connection)
         # Rendered once: psycopg would render a composed statement again at each call.
         self._select = postgres_select_many(schema, table).as_string()
-        begin = [sql.SQL("BEGIN"), *locking]
-        if channel:
-            begin.append(sql.SQL("NOTIFY {}").format(sql.Identifier(channel)))
+        begin = [sql.SQL("BEGIN"), *locking, sql.SQL("NOTIFY {}").format(sql.Identifier(channel))]
         self._begin = sql.SQL("; ").join(begin).as_string()  # no parameters: sent in one round trip
         # Parameters in binary (%b): psycopg dumps a list as a text array in Python, escaping each
         # item, at about 20 us an event against 3.

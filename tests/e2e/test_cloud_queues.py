@@ -146,8 +146,11 @@ def test_two_workers_on_one_queue_deliver_each_notification_once(
     # a loaded CI machine's CPU waited past the store's lock timeout, and a delivery whose outcome
     # could not be recorded was, as designed, attempted again (docs/development.md).
     service.env.update(cloud_queue.env)
-    service.env |= {"NOTIFICATIONS_EVENT_STORE": "postgres", "NOTIFICATIONS_POSTGRES_URL": URL}
-    service.env |= {"NOTIFICATIONS_POSTGRES_SCHEMA": pg_schema}
+    service.env |= {
+        "NOTIFICATIONS_EVENT_STORE": "postgres",
+        "NOTIFICATIONS_POSTGRES_URL": URL,
+        "NOTIFICATIONS_POSTGRES_SCHEMA": pg_schema,
+    }
     service.start("--no-worker")
     auth = issue_token(service)
     workers()

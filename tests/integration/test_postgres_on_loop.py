@@ -101,7 +101,12 @@ def test_each_event_loop_reads_on_a_connection_of_its_own(
 
 async def test_a_server_that_does_not_answer_makes_the_read_go_to_a_thread() -> None:
     reads = PostgresOnLoop(
-        {"host": HOST, "port": 1, "dbname": DBNAME, "user": USER, "connect_timeout": 1}, "public", "events"
+        {"host": HOST, "port": 1, "dbname": DBNAME, "user": USER, "connect_timeout": 1},
+        "public",
+        "events",
+        locking=[],
+        channel="events",
+        id_type="uuid",
     )
     with pytest.raises(Unreachable):
         await reads.read([uuid4()])
