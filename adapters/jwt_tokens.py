@@ -1,15 +1,19 @@
-"""JWT bearer tokens on python-jose, with the algorithm pinned and every claim required."""
+"""JWT bearer tokens on python-jose, with the algorithm pinned and every claim required.
+
+Every token that is not valid, however malformed its claims, raises InvalidToken (a 401 over HTTP).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from jose import jwt
-from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+from jose.exceptions import ExpiredSignatureError, JWTClaimsError
 
 from application.errors import ApplicationError, InvalidToken
 from application.ports import TokenClaims
@@ -17,6 +21,9 @@ from domain.access import Scope
 
 _REQUIRED = ("exp", "iat", "sub", "aud", "iss", "jti")
 VERIFIED_CACHE_SIZE = 10_000
+CLOCK_LEEWAY = timedelta(seconds=60)
+"""How far in the future a token's `iat` and `nbf` may lie: the issuer's clock may run ahead of ours."""
+_LATEST_DATE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class JoseTokenAuthority:
@@ -64,33 +71,65 @@ class JoseTokenAuthority:
 
     def _verify(self, token: str) -> TokenClaims:
         try:
-            if jwt.get_unverified_header(token).get("alg") != self.algorithm:
-                raise InvalidToken("the token is not signed with the expected algorithm")
-            claims = jwt.decode(
-                token,
-                self.verifying_key,
-                algorithms=[self.algorithm],
-                audience=self.audience,
-                issuer=self.issuer,
-                options={f"require_{claim}": True for claim in _REQUIRED},
-            )
-            return TokenClaims(
-                token_id=UUID(claims["jti"]),
-                client=str(claims["sub"]),
-                scopes=_scopes(claims.get("scope", "")),
-                issued_at=datetime.fromtimestamp(claims["iat"], UTC),
-                expires_at=datetime.fromtimestamp(claims["exp"], UTC),
-            )
+            return self._decode(token)
+        except InvalidToken:
+            raise
         except ExpiredSignatureError:
             raise InvalidToken("the token has expired") from None
         except JWTClaimsError as error:
             raise InvalidToken(f"the token's claims are not accepted: {error}") from None
-        except (JWTError, ValueError, TypeError, KeyError):
+        except Exception:  # whatever a forged or corrupt token makes the library raise: never a 5xx
             raise InvalidToken("the token is malformed or badly signed") from None
+
+    def _decode(self, token: str) -> TokenClaims:
+        if jwt.get_unverified_header(token).get("alg") != self.algorithm:
+            raise InvalidToken("the token is not signed with the expected algorithm")
+        claims = jwt.decode(
+            token,
+            self.verifying_key,
+            algorithms=[self.algorithm],
+            audience=self.audience,
+            issuer=self.issuer,
+            options={"leeway": int(CLOCK_LEEWAY.total_seconds())}
+            | {f"require_{claim}": True for claim in _REQUIRED},
+        )
+        issued_at = _not_after_now("iat", _numeric_date(claims, "iat"))
+        if "nbf" in claims:
+            _not_after_now("nbf", _numeric_date(claims, "nbf"))
+        return TokenClaims(
+            token_id=UUID(_string(claims, "jti")),
+            client=_string(claims, "sub"),
+            scopes=_scopes(claims.get("scope", "")),
+            issued_at=issued_at,
+            expires_at=_numeric_date(claims, "exp"),
+        )
+
+
+def _numeric_date(claims: dict[str, Any], name: str) -> datetime:
+    """A NumericDate claim (RFC 7519 section 2): whole seconds since the epoch, before the year 9999."""
+    value = claims[name]
+    if type(value) is not int or not 0 <= value < _LATEST_DATE.timestamp():
+        raise InvalidToken(f"the token's {name} is not a date in whole seconds since 1970")
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _not_after_now(name: str, moment: datetime) -> datetime:
+    if moment > datetime.now(UTC) + CLOCK_LEEWAY:
+        raise InvalidToken(f"the token's {name} is in the future")
+    return moment
+
+
+def _string(claims: dict[str, Any], name: str) -> str:
+    value = claims[name]
+    if not isinstance(value, str):
+        raise InvalidToken(f"the token's {name} is not a string")
+    return value
 
 
 def _scopes(value: object) -> tuple[Scope, ...]:
-    names = value.split() if isinstance(value, str) else []
+    if not isinstance(value, str):
+        raise InvalidToken("the token's scope is not a string")
+    names = value.split()
     return tuple(Scope(name) for name in names if name in Scope.__members__.values())
 
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
+import hypothesis
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 from jose import jwt
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -25,6 +32,7 @@ from tests.unit.conftest import PROBLEM, SMS, Bearer, unsigned_token
 Forge = Callable[..., str]
 Stored = Callable[[], list[uuid.UUID]]
 PAST = int(time.time()) - 600
+YEAR_AHEAD = int(time.time()) + 365 * 24 * 3600
 
 
 def assert_unauthorized(response: httpx.Response | None, invalid_token: bool) -> None:
@@ -79,6 +87,11 @@ BAD_TOKENS: dict[str, Callable[[Forge], str]] = {
     "missing sub": lambda forge: forge(drop=("sub",)),
     "missing exp": lambda forge: forge(drop=("exp",)),
     "jti not a uuid": lambda forge: forge(jti="42"),
+    "exp beyond any date": lambda forge: forge(exp=100000000000000000000),
+    "iat beyond any date": lambda forge: forge(iat=100000000000000000000),
+    "iat a year ahead": lambda forge: forge(iat=YEAR_AHEAD),
+    "nbf a year ahead": lambda forge: forge(nbf=YEAR_AHEAD),
+    "scope not a string": lambda forge: forge(scope=["notifications:send"]),
     "alg none": lambda forge: unsigned_token(
         jwt.get_unverified_claims(forge())  # the claims of a valid token, without its signature
     ),
@@ -186,3 +199,57 @@ def test_a_token_is_read_case_insensitively_from_the_bearer_scheme(
     response = client.post("/v1/notifications", json=SMS, headers={"Authorization": f"bearer {token}"})
 
     assert response.status_code == 202
+
+
+def signed_raw(payload: bytes, secret: str) -> str:
+    """An HS256 token over exactly these payload bytes, so that raw JSON such as `1e999` can be sent."""
+
+    def part(data: bytes) -> bytes:
+        return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+    signing_input = part(b'{"alg":"HS256","typ":"JWT"}') + b"." + part(payload)
+    signature = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + part(signature)).decode()
+
+
+def test_a_token_whose_raw_exp_is_1e999_is_refused_with_401(
+    client: TestClient[Litestar], container: Container, forge: Forge
+) -> None:
+    claims = json.dumps(jwt.get_unverified_claims(forge(drop=("exp",))))
+    token = signed_raw(f'{claims[:-1]}, "exp": 1e999}}'.encode(), container.token_authority().signing_key)
+
+    response = client.post("/v1/notifications", json=SMS, headers={"Authorization": f"Bearer {token}"})
+
+    assert_unauthorized(response, invalid_token=True)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@hypothesis.settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(["exp", "iat", "nbf", "aud", "iss", "sub", "jti", "scope"]),
+    value=json_values,
+)
+def test_a_signed_token_with_any_claim_value_is_accepted_or_refused_with_401_never_5xx(
+    client: TestClient[Litestar], forge: Forge, name: str, value: object
+) -> None:
+    headers = {"Authorization": f"Bearer {forge(**{name: value})}"}
+
+    response = client.get(f"/v1/notifications/{uuid.uuid4()}", headers=headers)
+
+    assert response.status_code in (401, 404)  # 404: accepted, and no such notification
+    if response.status_code == 401:
+        assert_unauthorized(response, invalid_token=True)
