@@ -12,8 +12,11 @@ from typing import Any, ClassVar
 from domain.addresses import EmailAddress as EmailAddress
 from domain.addresses import InvalidValue as InvalidValue
 from domain.addresses import PhoneNumber as PhoneNumber
+from domain.sms_length import SmsEncoding, SmsLength, measure
+from domain.text import forbidden_character
 
 MAX_SMS_BODY = 1600
+"""In the units of the body's encoding: GSM-7 septets or UTF-16 units (Twilio's error 21617)."""
 MAX_WHATSAPP_BODY = 4096
 MAX_SUBJECT = 998
 MAX_EMAIL_CONTENT_BYTES = 512 * 1024
@@ -24,8 +27,6 @@ MAX_TEMPLATE_VALUE = 1024
 
 _CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
 _VARIABLE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
-_LINE_BREAK = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Channel(enum.StrEnum):
@@ -49,11 +50,12 @@ class Email:
     def __post_init__(self) -> None:
         if not self.to:
             raise InvalidMessage("to", "needs at least one recipient")
-        if len(self.to) + len(self.cc) + len(self.bcc) > MAX_EMAIL_RECIPIENTS:
-            raise InvalidMessage("to", f"at most {MAX_EMAIL_RECIPIENTS} recipients in to, cc and bcc")
+        _check_recipient_count(self.to, self.cc, self.bcc)
         _check_single_line("subject", self.subject, MAX_SUBJECT)
         if not (self.text or self.html):
             raise InvalidMessage("text", "an email needs a non-empty text or html part")
+        _check_characters("text", self.text or "")
+        _check_characters("html", self.html or "")
         size = len((self.text or "").encode()) + len((self.html or "").encode())
         if size > MAX_EMAIL_CONTENT_BYTES:
             raise InvalidMessage("text", f"text and html together exceed {MAX_EMAIL_CONTENT_BYTES} bytes")
@@ -99,6 +101,8 @@ class Template:
                 raise InvalidMessage(
                     f"template.variables.{name}", f"must be 1 to {MAX_TEMPLATE_VALUE} characters"
                 )
+            # Meta refuses template parameters holding line breaks or tabs (WhatsApp error 132018)
+            _check_characters(f"template.variables.{name}", value, single_line=True)
 
     def as_dict(self) -> dict[str, Any]:
         return {"content_sid": self.content_sid, "variables": dict(self.variables)}
@@ -124,6 +128,12 @@ class Sms(_ToPhone):
 
     def __post_init__(self) -> None:
         _check_body(self.body, MAX_SMS_BODY)
+        _check_sms_length(self.length)
+
+    @property
+    def length(self) -> SmsLength:
+        """The body's encoding, length and segments as the carrier counts them."""
+        return measure(self.body)
 
     def as_dict(self) -> dict[str, Any]:
         return {"to": self.to.value, "body": self.body}
@@ -186,8 +196,7 @@ def check_reference(reference: str | None) -> None:
 def _check_single_line(field: str, value: str, limit: int, allow_empty: bool = False) -> None:
     if not value.strip() and not allow_empty:
         raise InvalidMessage(field, "must not be empty")
-    if _LINE_BREAK.search(value) or _CONTROL.search(value):
-        raise InvalidMessage(field, "must not contain line breaks or control characters")
+    _check_characters(field, value, single_line=True)
     if len(value) > limit:
         raise InvalidMessage(field, f"exceeds {limit} characters")
 
@@ -195,8 +204,34 @@ def _check_single_line(field: str, value: str, limit: int, allow_empty: bool = F
 def _check_body(body: str, limit: int) -> None:
     if not body.strip():
         raise InvalidMessage("body", "must not be empty")
+    _check_characters("body", body)
     if len(body) > limit:
         raise InvalidMessage("body", f"exceeds {limit} characters")
+
+
+def _check_sms_length(length: SmsLength) -> None:
+    if length.units > MAX_SMS_BODY:
+        unit = "septets" if length.encoding is SmsEncoding.GSM7 else "UTF-16 units"
+        raise InvalidMessage(
+            "body", f"is {length.units} {unit} long in {length.encoding}; at most {MAX_SMS_BODY}"
+        )
+
+
+def _check_characters(field: str, value: str, single_line: bool = False) -> None:
+    reason = forbidden_character(value, single_line)
+    if reason:
+        raise InvalidMessage(field, reason)
+
+
+def _check_recipient_count(*lists: tuple[EmailAddress, ...]) -> None:
+    """Names the list (to, cc or bcc) in which the count passes the limit."""
+    total = 0
+    for name, addresses in zip(("to", "cc", "bcc"), lists, strict=True):
+        total += len(addresses)
+        if total > MAX_EMAIL_RECIPIENTS:
+            raise InvalidMessage(
+                name, f"at most {MAX_EMAIL_RECIPIENTS} recipients in to, cc and bcc together"
+            )
 
 
 def _template(data: dict[str, Any]) -> Template:

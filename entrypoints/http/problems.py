@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
+from litestar.utils.scope.state import ScopeState
 
 from application.errors import (
     ForgedCallback,
@@ -16,6 +17,7 @@ from application.errors import (
     StoreUnavailable,
 )
 from domain.messages import InvalidMessage
+from entrypoints.http.field_errors import field_and_rule
 
 log = structlog.get_logger("notifications")
 
@@ -36,7 +38,7 @@ _TITLES = {
 
 
 def problem_response(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
-    status, detail, extra, headers = _classify(error)
+    status, detail, extra, headers = _classify(error, request)
     body = {
         "type": "about:blank",
         "title": _TITLES.get(status, "Error"),
@@ -48,11 +50,13 @@ def problem_response(request: Request[Any, Any, Any], error: Exception) -> Respo
     return Response(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
 
 
-def _classify(error: Exception) -> tuple[int, str, dict[str, Any], dict[str, str] | None]:
+def _classify(
+    error: Exception, request: Request[Any, Any, Any]
+) -> tuple[int, str, dict[str, Any], dict[str, str] | None]:
     if isinstance(error, InvalidMessage):
         return 400, f"{error.field}: {error.reason}", _invalid(error.field, error.reason), None
     if isinstance(error, HTTPException) and error.status_code == 400:
-        return 400, *_bad_request(error), None
+        return 400, *_bad_request(error, request), None
     if isinstance(error, HTTPException) and error.status_code < 500:
         return error.status_code, error.detail, {}, error.headers
     if isinstance(error, HTTPException):  # raised by the framework, e.g. a client gone mid-request
@@ -74,23 +78,12 @@ def _classify(error: Exception) -> tuple[int, str, dict[str, Any], dict[str, str
     return 500, "an unexpected error occurred", {}, None
 
 
-def _bad_request(error: HTTPException) -> tuple[str, dict[str, Any]]:
+def _bad_request(error: HTTPException, request: Request[Any, Any, Any]) -> tuple[str, dict[str, Any]]:
     items = [item for item in error.extra or [] if isinstance(item, dict)] or [{}]
-    reason, field = items[0].get("message", error.detail), items[0].get("key")
-    if reason.startswith("JSON is malformed"):
-        field, reason = "body", "is not valid JSON"
-    if reason == "'data'":  # Litestar found no body at all
-        field, reason = "body", "is empty; a JSON object is expected"
-    if reason.startswith("Invalid value") and field in (None, "channel"):
-        field, reason = "channel", "must be one of email, sms, whatsapp"
-    if reason.startswith(("Object missing required field", "Object contains unknown field")):
-        field = reason.rpartition(" ")[2].strip("`")
-        reason = "is required" if "missing" in reason else "is not a known field"
-    if "matching regex" in reason:
-        reason = "is not a phone number in E.164 form (+ and 7 to 15 digits)"
-    if not field or field == "data":
-        field = "body"
-    reason = reason[0].lower() + reason[1:]
+    body = ScopeState.from_scope(request.scope).body  # read by Litestar before it failed to decode
+    field, reason = field_and_rule(
+        items[0].get("key"), items[0].get("message", error.detail), body if isinstance(body, bytes) else None
+    )
     return f"{field}: {reason}", _invalid(field, reason)
 
 

@@ -11,16 +11,24 @@ from msgspec import Meta
 
 from application.ports import RecordedEvent
 from domain import messages
-from domain.messages import Message, message_from_dict
+from domain.messages import Channel, Message, message_from_dict
 from domain.notification import Notification
+from domain.sms_length import measure
 
 Reference = Annotated[
     str, Meta(max_length=messages.MAX_REFERENCE, description="The client's own correlation id.")
 ]
+PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+CONTENT_SID_PATTERN = r"^HX[0-9a-fA-F]{32}$"
+PATTERN_RULES = {
+    PHONE_PATTERN: "is not a phone number in E.164 form (+ and 7 to 15 digits)",
+    CONTENT_SID_PATTERN: "is not a Content SID (HX and 32 hex digits)",
+}
+"""What each pattern requires, in words: msgspec's error quotes the pattern."""
+
 EmailAddress = Annotated[str, Meta(max_length=254, examples=["a@example.org"])]
-PhoneNumber = Annotated[
-    str, Meta(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164", examples=["+15551234567"])
-]
+PhoneNumber = Annotated[str, Meta(pattern=PHONE_PATTERN, description="E.164", examples=["+15551234567"])]
+Recipients = Annotated[list[EmailAddress], Meta(max_length=messages.MAX_EMAIL_RECIPIENTS)]
 
 
 class EmailRequest(
@@ -30,8 +38,8 @@ class EmailRequest(
 
     to: Annotated[list[EmailAddress], Meta(min_length=1, max_length=messages.MAX_EMAIL_RECIPIENTS)]
     subject: Annotated[str, Meta(max_length=messages.MAX_SUBJECT)]
-    cc: list[EmailAddress] = []
-    bcc: list[EmailAddress] = []
+    cc: Recipients = []
+    bcc: Recipients = []
     text: str | None = None
     html: str | None = None
     reply_to: EmailAddress | None = None
@@ -52,7 +60,7 @@ class SmsRequest(msgspec.Struct, tag="sms", tag_field="channel", forbid_unknown_
 class TemplateRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A template approved by WhatsApp (a Twilio Content SID), and the values of its variables."""
 
-    content_sid: Annotated[str, Meta(pattern=r"^HX[0-9a-fA-F]{32}$", examples=["HX" + "0" * 32])]
+    content_sid: Annotated[str, Meta(pattern=CONTENT_SID_PATTERN, examples=["HX" + "0" * 32])]
     variables: Annotated[
         dict[str, str], Meta(max_length=messages.MAX_TEMPLATE_VARIABLES, examples=[{"1": "12/1"}])
     ] = {}
@@ -80,6 +88,28 @@ def to_message(request: NotificationRequest) -> tuple[Message, str | None]:
     return message_from_dict(channel, data), reference
 
 
+class SmsView(msgspec.Struct):
+    """How the carrier sends an SMS: what it will cost, in segments."""
+
+    encoding: Annotated[
+        str,
+        Meta(description="GSM-7, or UCS-2 when the body holds a character outside the GSM 03.38 alphabet"),
+    ]
+    length: Annotated[
+        int, Meta(description="In the encoding's units: GSM-7 septets, or UTF-16 units in UCS-2")
+    ]
+    segments: Annotated[
+        int, Meta(description="Parts the message is sent (and billed) as: 160/153 or 70/67 each")
+    ]
+
+    @classmethod
+    def of(cls, notification: Notification) -> SmsView | None:
+        if notification.channel is not Channel.SMS:
+            return None
+        length = measure(notification.message_data.get("body") or "")  # derived, never stored
+        return cls(length.encoding.value, length.units, length.segments)
+
+
 class NotificationView(msgspec.Struct):
     id: UUID
     channel: str
@@ -92,6 +122,9 @@ class NotificationView(msgspec.Struct):
     read_receipt_requested: Annotated[
         bool, Meta(description="Whether the email asked its recipient's mail client for a read receipt.")
     ] = False
+    sms: Annotated[
+        SmsView | None, Meta(description="An SMS's encoding and segments; null for other channels")
+    ] = None
 
     @classmethod
     def of(cls, notification: Notification) -> NotificationView:
@@ -105,6 +138,7 @@ class NotificationView(msgspec.Struct):
             created_at=notification.created_on,
             updated_at=notification.modified_on,
             read_receipt_requested=notification.read_receipt_requested,
+            sms=SmsView.of(notification),
         )
 
 

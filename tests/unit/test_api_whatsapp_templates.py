@@ -52,7 +52,7 @@ def test_a_whatsapp_body_is_recorded_as_before(client: TestClient[Litestar], aut
         ),
         pytest.param(
             {**TEMPLATE, "template": {"content_sid": CONTENT_SID, "variables": {"1": 5}}},
-            "template.variables[...]",
+            "template.variables.1",
             id="variable not a string",
         ),
     ],
