@@ -4,6 +4,7 @@ Litestar decodes them with msgspec."""
 from __future__ import annotations
 
 import json
+from collections import deque
 from typing import Any
 
 from litestar import Request
@@ -86,9 +87,12 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_distinct_names)
 
 def _repeated_name(body: bytes) -> str:
     """The path of the first repeated name, as `template.variables.1` or `to[0].x`."""
-    pending: list[tuple[str, Any]] = [("", json.loads(body, object_pairs_hook=_Pairs))]
+    try:  # the check stopped at the repeat: what follows it may nest too deeply
+        pending = deque([("", json.loads(body, object_pairs_hook=_Pairs))])
+    except RecursionError:
+        return "body"
     while pending:
-        path, value = pending.pop(0)
+        path, value = pending.popleft()
         if isinstance(value, _Pairs):
             seen: set[str] = set()
             for name, _ in value:

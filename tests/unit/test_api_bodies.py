@@ -20,7 +20,7 @@ Stored = Callable[[], list[uuid.UUID]]
 TEMPLATE = {"channel": "whatsapp", "to": "+447911123456", "template": {"content_sid": "HX" + "0" * 32}}
 BODIES = {"sms": SMS, "email": EMAIL, "whatsapp": WHATSAPP, "template": TEMPLATE}
 ANY_TEST = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
@@ -127,6 +127,13 @@ def test_a_repeated_name_is_refused_with_400_naming_it_and_sends_to_no_one(
     content = b'{"channel":"sms","to":"+15551234567","body":"x","to":"+15559999999"}'
     assert_refused_naming(post(client, auth, content), "to")
     assert stored() == []
+
+
+def test_a_repeated_name_before_deep_nesting_is_refused_with_400(
+    client: TestClient[Litestar], auth: dict[str, str]
+) -> None:
+    content = b'{"channel":"sms","x":{"a":1,"a":2},"to":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert_refused_naming(post(client, auth, content))
 
 
 def render(value: Any, path: tuple[str, ...], name: str, repeat: Any) -> str:
