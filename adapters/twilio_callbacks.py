@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from urllib.parse import parse_qs
 from uuid import UUID
 
@@ -43,20 +42,38 @@ class TwilioCallbacks:
         self.validator = RequestValidator(auth_token)
         self.base_url = status_callback_url.partition("?")[0]
 
-    def read(self, query: str, form: Mapping[str, str], signature: str) -> StatusUpdate:
+    def read(self, query: str, form: bytes, signature: str) -> StatusUpdate:
+        """Checks the signature over the URL and every value of every form field (as Twilio's
+        RequestValidator does for a Django `QueryDict`), then reads the form; a signed form that
+        repeats a field raises InvalidCallback."""
         url = f"{self.base_url}?{query}" if query else self.base_url
-        if not signature or not self.validator.validate(url, dict(form), signature):
+        fields = _Fields(parse_qs(form.decode("utf-8", errors="replace"), keep_blank_values=True))
+        if not signature or not self.validator.validate(url, fields, signature):
             raise ForgedCallback("the X-Twilio-Signature does not match the request")
-        status, code = form.get("MessageStatus", ""), form.get("ErrorCode", "")
+        values = fields.single_values()
+        status, code = values.get("MessageStatus", ""), values.get("ErrorCode", "")
         described = f": {ERRORS[code]}" if code in ERRORS else ""
         return StatusUpdate(
             notification_id=_notification_id(query),
             provider="twilio",
-            provider_message_id=form.get("MessageSid"),
+            provider_message_id=values.get("MessageSid"),
             progress=PROGRESS.get(status, Progress.UNDECIDED),
             code=code,
             description=f"Twilio reported the message {status}{described}",
         )
+
+
+class _Fields(dict[str, list[str]]):
+    """Form fields with all their values, as the validator reads them (`getlist`)."""
+
+    def getlist(self, name: str) -> list[str]:
+        return self[name]
+
+    def single_values(self) -> dict[str, str]:
+        repeated = sorted(name for name, values in self.items() if len(values) > 1)
+        if repeated:
+            raise InvalidCallback(f"the callback repeats the field {repeated[0]}")
+        return {name: values[0] for name, values in self.items()}
 
 
 def _notification_id(query: str) -> UUID:

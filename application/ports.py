@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -177,10 +177,12 @@ class Closeable(Protocol):
 class StatusCallbacks(Protocol):
     """A provider's status callbacks: requests the provider makes to report on a message it took."""
 
-    def read(self, query: str, form: Mapping[str, str], signature: str) -> StatusUpdate:
-        """Returns the update a callback carries (its query string, form fields and signature header).
+    def read(self, query: str, form: bytes, signature: str) -> StatusUpdate:
+        """Returns the update a callback carries (its query string, its body as sent, and its
+        signature header).
 
-        Raises ForgedCallback unless the provider signed exactly this request.
+        Checks the signature before reading anything else. Raises ForgedCallback unless the provider
+        signed exactly this request, InvalidCallback for a signed request it cannot read.
         """
 
 

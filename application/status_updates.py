@@ -18,13 +18,14 @@ class StatusUpdates:
         self.callbacks = callbacks
 
     async def record_status_update(
-        self, provider: str, query: str, form: Mapping[str, str], signature: str
+        self, provider: str, query: str, form: bytes, signature: str
     ) -> Notification:
         """Records a delivery receipt from a provider's signed callback; returns the notification.
 
-        A status never moves backwards: a repeated or late update records nothing. Raises
-        ForgedCallback for a request the provider did not sign (nothing is recorded), NotFound for
-        an unknown notification.
+        `form` is the request's body as sent, read only once the signature matches. A status never
+        moves backwards: a repeated or late update records nothing. Raises ForgedCallback for a
+        request the provider did not sign (nothing is recorded, however malformed the body),
+        InvalidCallback for a signed one that cannot be read, NotFound for an unknown notification.
         """
         callbacks = self.callbacks.get(provider)
         if callbacks is None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl
 from uuid import UUID
 
 from application.errors import DeliveryError, ForgedCallback
@@ -33,19 +34,20 @@ class FakeCallbacks:
     every callback it is shown."""
 
     def __init__(self) -> None:
-        self.shown: list[tuple[str, dict[str, str], str]] = []
+        self.shown: list[tuple[str, bytes, str]] = []
 
-    def read(self, query: str, form: Mapping[str, str], signature: str) -> StatusUpdate:
-        self.shown.append((query, dict(form), signature))
+    def read(self, query: str, form: bytes, signature: str) -> StatusUpdate:
+        self.shown.append((query, form, signature))
         if signature != "signed":
             raise ForgedCallback("the signature does not match")
+        fields = dict(parse_qsl(form.decode()))
         return StatusUpdate(
-            notification_id=UUID(form["id"]),
+            notification_id=UUID(fields["id"]),
             provider="fake",
-            provider_message_id=form.get("sid"),
-            progress=Progress(form["progress"]),
-            code=form.get("code", ""),
-            description=form.get("description", ""),
+            provider_message_id=fields.get("sid"),
+            progress=Progress(fields["progress"]),
+            code=fields.get("code", ""),
+            description=fields.get("description", ""),
         )
 
 

@@ -17,6 +17,7 @@ from application.ports import EventStore, NotificationQueue
 from bootstrap.container import Container
 from entrypoints.http import baseline, providers
 from entrypoints.http.auth import BearerAuthentication
+from entrypoints.http.head import head_as_get
 from entrypoints.http.health import HealthController
 from entrypoints.http.notifications import NotificationsController
 from entrypoints.http.problems import problem_response
@@ -79,7 +80,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
         ),
     )
     # Outermost, so that answers made before any route (401, 404, 405) carry the request id too.
-    app.asgi_handler = request_id_middleware(app.asgi_handler)
+    app.asgi_handler = request_id_middleware(head_as_get(app.asgi_handler))
     return app
 
 

@@ -11,6 +11,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from application.access import Access, Principal
 from application.errors import InvalidToken
+from entrypoints.http.headers import field_value
 
 
 class BearerAuthentication:
@@ -39,7 +40,9 @@ class BearerAuthentication:
         await self.app(scope, receive, send)
 
     def _authenticate(self, scope: Scope) -> Principal:
-        value = next((v for k, v in scope["headers"] if k == b"authorization"), b"").decode("latin-1")
+        value = field_value(next((v for k, v in scope["headers"] if k == b"authorization"), b"")).decode(
+            "latin-1"
+        )
         scheme, _, token = value.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("a bearer token is required", 'Bearer realm="notifications"')

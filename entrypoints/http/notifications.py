@@ -12,15 +12,16 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from application.access import Principal
 from application.notifications import Notifications
 from domain.access import Scope
+from entrypoints.http.headers import idempotency_key as key_of
+from entrypoints.http.json_bodies import check_json_body
 from entrypoints.http.schemas import EventView, NotificationRequest, NotificationView, to_message
 
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
         name="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        description="The same key with the same body returns the same notification; kept at least 24 hours.",
+        description="The same key with the same body returns the same notification; kept at least 24 hours. "
+        "1 to 255 characters of UTF-8, without the whitespace around them.",
     ),
 ]
 
@@ -41,6 +42,7 @@ class NotificationsController(Controller):
         status_code=HTTP_202_ACCEPTED,
         opt={"scope": Scope.SEND},
         response_headers=None,
+        before_request=check_json_body,
     )
     async def send(
         self,
@@ -55,7 +57,7 @@ class NotificationsController(Controller):
         """
         message, reference = to_message(data)
         notification = await self.notifications.send_notification(
-            request.user.client, message, reference, idempotency_key
+            request.user.client, message, reference, key_of(idempotency_key)
         )
         return Response(
             NotificationView.of(notification),

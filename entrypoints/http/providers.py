@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Router, post
 from litestar.di import NamedDependency, Provide
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, HeaderParameter
+from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from application.status_updates import StatusUpdates
@@ -30,17 +29,19 @@ class TwilioController(Controller):
         self,
         request: Request[Any, Any, Any],
         status_updates: NamedDependency[StatusUpdates],
-        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
         signature: TwilioSignature = "",
     ) -> None:
         """Receive Twilio's status callback for a message (form-encoded, as Twilio sends it).
 
         Only a request Twilio signed is read (`X-Twilio-Signature`, checked against the configured
-        public URL); any other gets 403 and changes nothing. `delivered` and `read` deliver the
-        notification, `failed` and `undelivered` refuse it; a repeated or late status changes nothing.
+        public URL and the form before anything else is parsed); any other gets 403 and changes
+        nothing, however malformed; a signed form that repeats a field gets 400. `delivered` and
+        `read` deliver the notification, `failed` and `undelivered` refuse it; a repeated or late
+        status changes nothing.
         """
         query = request.scope["query_string"].decode("latin-1")
-        await status_updates.record_status_update("twilio", query, data, signature)
+        form = await request.body()
+        await status_updates.record_status_update("twilio", query, form, signature)
 
 
 def provider_routes(container: Container) -> Router:

@@ -10,6 +10,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.ids import random_hex
+from entrypoints.http.headers import field_value
 
 log = structlog.get_logger("notifications.http")
 _ACCEPTABLE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
@@ -20,7 +21,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        given = field_value(next((v for k, v in scope["headers"] if k == b"x-request-id"), b""))
         request_id = given if _ACCEPTABLE.fullmatch(given) else random_hex().encode()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id.decode())

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 from uuid import UUID
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from domain.notification import Status
 from tests.twilio_app import PUBLIC_URL, Service, start
-from tests.twilio_server import TwilioServer
+from tests.twilio_server import AUTH_TOKEN, TwilioServer
 
 Forgery = Callable[[str, dict[str, str], str], tuple[str, dict[str, str], str]]
 SMS = {"to": "+15551234567", "body": "Your code is 481516"}
@@ -187,3 +190,51 @@ def test_without_a_configured_callback_url_every_callback_is_forbidden(
             "StatusCallback": f"{PUBLIC_URL}?notification_id={UUID(int=5)}",
         }
         assert running.callback(*twilio.callback(message, "delivered")).status_code == 403
+
+
+class RepeatedFields(dict[str, list[str]]):
+    """Form fields with several values each, read as Twilio's validator reads a Django QueryDict."""
+
+    def getlist(self, name: str) -> list[str]:
+        return self[name]
+
+
+def post_form(service: Service, url: str, form: str, signature: str | None) -> httpx.Response:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signature is not None:
+        headers["X-Twilio-Signature"] = signature
+    path = url.removeprefix("https://notifications.example.org")
+    return service.client.post(path, content=form.encode(), headers=headers)  # type: ignore[no-any-return]
+
+
+def test_a_malformed_unsigned_callback_is_forbidden(service: Service) -> None:
+    assert problem(post_form(service, PUBLIC_URL, "a=1&a=2", None)) == (403, "application/problem+json")
+
+
+def test_a_malformed_signed_callback_is_a_bad_request_and_changes_nothing(
+    service: Service, twilio: TwilioServer, sent: UUID
+) -> None:
+    url, form, _ = twilio.callback(twilio.messages[0], "delivered")
+    fields = RepeatedFields({name: [value] for name, value in form.items()})
+    fields["MessageStatus"] = ["delivered", "failed"]
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, fields)
+    body = urlencode([(name, value) for name, values in fields.items() for value in values])
+    answer = post_form(service, url, body, signature)
+    assert problem(answer) == (400, "application/problem+json")
+    assert "MessageStatus" in answer.json()["detail"]
+    assert types(service, sent) == SENT
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    form=st.binary(max_size=200),
+    signature=st.none() | st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30),
+)
+def test_no_body_without_twilios_signature_gets_past_403(
+    service: Service, form: bytes, signature: str | None
+) -> None:
+    headers = {"X-Twilio-Signature": signature} if signature else {}
+    answer = service.client.post(
+        PUBLIC_URL.removeprefix("https://notifications.example.org"), content=form, headers=headers
+    )
+    assert problem(answer) == (403, "application/problem+json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlencode
 from uuid import UUID
 
 import pytest
@@ -38,7 +39,7 @@ async def sent(container: Container) -> UUID:
 
 async def report(container: Container, notification_id: UUID, progress: str, **form: str) -> None:
     fields = {"id": str(notification_id), "progress": progress, "sid": "fake-1", **form}
-    await container.status_updates().record_status_update("fake", "", fields, "signed")
+    await container.status_updates().record_status_update("fake", "", urlencode(fields).encode(), "signed")
 
 
 async def events(container: Container, notification_id: UUID) -> list[str]:
@@ -123,7 +124,7 @@ async def test_a_forged_receipt_raises_and_records_nothing(
     container: Container, callbacks: FakeCallbacks
 ) -> None:
     notification_id = await sent(container)
-    fields = {"id": str(notification_id), "progress": "delivered"}
+    fields = urlencode({"id": str(notification_id), "progress": "delivered"}).encode()
     with pytest.raises(ForgedCallback):
         await container.status_updates().record_status_update("fake", "", fields, "forged")
     assert await status(container, notification_id) == (Status.PENDING, None)
