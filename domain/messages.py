@@ -52,7 +52,7 @@ class Email:
         if len(self.to) + len(self.cc) + len(self.bcc) > MAX_EMAIL_RECIPIENTS:
             raise InvalidMessage("to", f"at most {MAX_EMAIL_RECIPIENTS} recipients in to, cc and bcc")
         _check_single_line("subject", self.subject, MAX_SUBJECT)
-        if not (self.text or self.html):
+        if not ((self.text or "").strip() or (self.html or "").strip()):  # white space only is none
             raise InvalidMessage("text", "an email needs a non-empty text or html part")
         size = len((self.text or "").encode()) + len((self.html or "").encode())
         if size > MAX_EMAIL_CONTENT_BYTES:
