@@ -14,8 +14,9 @@ from pathlib import Path
 
 import structlog
 
-from adapters.email_mime import mime_message
+from adapters.email_mime import add_bcc, mime_message
 from adapters.group_commit import settle
+from domain.addresses import Mailbox
 from domain.messages import Channel, Email
 from domain.notification import Notification, Receipt
 
@@ -23,20 +24,27 @@ log = structlog.get_logger("notifications")
 
 
 class OutboxProvider:
-    def __init__(self, folder: Path, channel: Channel, sender: str = "", receipts_to: str = "") -> None:
+    def __init__(
+        self,
+        folder: Path,
+        channel: Channel,
+        sender: Mailbox | None = None,
+        receipts_to: Mailbox | None = None,
+    ) -> None:
+        if channel is Channel.EMAIL and sender is None:
+            raise ValueError("an email outbox needs a sender")
         self.folder = folder / channel.value
         self.channel = channel
         self.sender = sender
-        self.receipts_to = receipts_to or None
+        self.receipts_to = receipts_to
         self._waiting: list[tuple[str, bytes, asyncio.Future[None]]] = []
         self._writing: asyncio.Task[None] | None = None
 
     async def deliver(self, notification: Notification) -> Receipt:
         message = notification.message
-        if isinstance(message, Email):
+        if isinstance(message, Email) and self.sender:
             mime = mime_message(notification, self.sender, self.receipts_to)
-            for address in message.bcc:  # kept in the outbox copy only, as a sent folder does
-                mime["Bcc"] = address.value
+            add_bcc(mime, message)  # kept in the outbox copy only, as a sent folder does
             name, content = f"{notification.id}.eml", mime.as_bytes()
         else:
             name = f"{notification.id}.json"

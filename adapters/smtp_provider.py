@@ -10,22 +10,19 @@ from __future__ import annotations
 import asyncio
 import ssl
 from dataclasses import dataclass
-from email import policy
-from email.utils import parseaddr
 from typing import Literal
 
 import aiosmtplib
 import structlog
 
-from adapters.email_mime import mime_message
+from adapters.email_mime import OVER_SMTP, mime_message
 from application.errors import PermanentDeliveryError, TransientDeliveryError
-from domain.addresses import masked
+from domain.addresses import Mailbox, distinct, masked
 from domain.messages import Email
 from domain.notification import Notification, Receipt
 
 log = structlog.get_logger("notifications")
 
-SEVEN_BIT = policy.SMTP.clone(cte_type="7bit")  # any server takes it, with or without 8BITMIME
 DEFAULT_PORTS = {"implicit": 465, "starttls": 587, "none": 25}
 
 
@@ -56,7 +53,9 @@ class SmtpProvider:
     """Hands each email to an SMTP server (a relay, Gmail, Microsoft 365). The server's acceptance
     counts as delivered; 5xx refuses the notification, 4xx and network failures are retried."""
 
-    def __init__(self, server: SmtpServer, sender: str, receipts_to: str = "", connections: int = 10) -> None:
+    def __init__(
+        self, server: SmtpServer, sender: Mailbox, receipts_to: Mailbox | None = None, connections: int = 10
+    ) -> None:
         self.server = server
         self.sender = sender
         self.receipts_to = receipts_to or sender
@@ -68,7 +67,7 @@ class SmtpProvider:
         mime = mime_message(notification, self.sender, self.receipts_to)
         try:
             async with self._connections, self.server.client() as smtp:
-                dsn = await self._send(smtp, notification, email, mime.as_bytes(policy=SEVEN_BIT))
+                dsn = await self._send(smtp, notification, email, mime.as_bytes(policy=OVER_SMTP))
         except aiosmtplib.SMTPException as error:
             raise _translated(error, email) from None
         except OSError as error:  # refused connections, DNS, TLS verification
@@ -86,13 +85,14 @@ class SmtpProvider:
     async def _send(
         self, smtp: aiosmtplib.SMTP, notification: Notification, email: Email, data: bytes
     ) -> bool:
-        """Sends the envelope and the data; returns whether delivery status notifications were asked."""
+        """Sends the envelope (ASCII addresses, each mailbox once) and the data; returns whether
+        delivery status notifications were asked."""
         dsn = email.read_receipt and smtp.supports_extension("dsn")
         await smtp.mail(
-            parseaddr(self.sender)[1], options=[f"RET=HDRS ENVID={notification.id}"] if dsn else []
+            self.sender.address.ascii, options=[f"RET=HDRS ENVID={notification.id}"] if dsn else []
         )
-        for recipient in email.recipients:  # a refused recipient stops here, before anyone gets the data
-            await smtp.rcpt(recipient.value, options=["NOTIFY=SUCCESS,FAILURE"] if dsn else [])
+        for recipient in distinct(email.recipients):  # a refused one stops here, before anyone gets the data
+            await smtp.rcpt(recipient.ascii, options=["NOTIFY=SUCCESS,FAILURE"] if dsn else [])
         await smtp.data(data)
         return dsn
 

@@ -29,7 +29,7 @@ def delivery_providers(settings: Settings) -> Mapping[Channel, NotificationProvi
     for channel, name in chosen.items():
         if name == "outbox":
             made[channel] = OutboxProvider(
-                settings.outbox_path, channel, settings.email_from, settings.email_receipts_to
+                settings.outbox_path, channel, settings.sender, settings.receipts_to
             )
         elif name == "smtp":
             made[channel] = smtp_provider(settings)
@@ -51,7 +51,7 @@ def smtp_provider(settings: Settings) -> SmtpProvider:
         ca_file=settings.smtp_ca_file,
         timeout=settings.smtp_timeout,
     )
-    return SmtpProvider(server, settings.email_from, settings.email_receipts_to, settings.smtp_connections)
+    return SmtpProvider(server, settings.sender, settings.receipts_to, settings.smtp_connections)
 
 
 def twilio_provider(settings: Settings) -> TwilioProvider:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from domain.addresses import InvalidValue, Mailbox
 
 if TYPE_CHECKING:
     from bootstrap.settings import Settings
@@ -38,7 +39,8 @@ def _smtp_problems(s: Settings) -> list[tuple[str, str | None]]:
             else None,
         ),
         ("smtp_ca_file", f"no such file: {s.smtp_ca_file}" if _missing(s.smtp_ca_file) else None),
-        ("email_receipts_to", _address_problem(s.email_receipts_to)),
+        ("email_from", _mailbox_problem(s.email_from)),
+        ("email_receipts_to", _mailbox_problem(s.email_receipts_to) if s.email_receipts_to else None),
     ]
 
 
@@ -96,8 +98,13 @@ def _url_problem(value: str) -> str | None:
     return None if not value or _URL.fullmatch(value) else "must be an http:// or https:// URL"
 
 
-def _address_problem(value: str) -> str | None:
-    return None if not value or "@" in parseaddr(value)[1] else "must be an email address"
+def _mailbox_problem(value: str) -> str | None:
+    """Address settings are read as client addresses are (email-validator), with a display name."""
+    try:
+        Mailbox.parse(value)
+    except InvalidValue as error:
+        return str(error)
+    return None
 
 
 def _missing(path: str) -> bool:

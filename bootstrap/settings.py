@@ -19,6 +19,7 @@ from bootstrap.store_options import (
     postgres_target,
     postgres_url_problem,
 )
+from domain.addresses import Mailbox
 
 PREFIX = "NOTIFICATIONS_"
 FILE_VARIABLE = f"{PREFIX}SETTINGS_FILE"
@@ -59,7 +60,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     sms_provider: PhoneProvider = "outbox"
     whatsapp_provider: PhoneProvider = "outbox"
     outbox_dir: str = ""
-    email_from: str = "Notifications <notifications@localhost>"
+    email_from: str = "Notifications <notifications@localhost.localdomain>"
     email_receipts_to: str = ""
     smtp_host: str = ""
     smtp_port: Annotated[int, Meta(ge=0, le=65535)] = 0
@@ -135,6 +136,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
             self.postgres_user,
             self.postgres_password,
         )
+
+    @property
+    def sender(self) -> Mailbox:
+        return Mailbox.parse(self.email_from)
+
+    @property
+    def receipts_to(self) -> Mailbox | None:
+        return Mailbox.parse(self.email_receipts_to) if self.email_receipts_to else None
 
     @property
     def outbox_path(self) -> Path:

@@ -52,7 +52,7 @@ class Email:
             raise InvalidMessage("to", "needs at least one recipient")
         _check_recipient_count(self.to, self.cc, self.bcc)
         _check_single_line("subject", self.subject, MAX_SUBJECT)
-        if not (self.text or self.html):
+        if not ((self.text or "").strip() or (self.html or "").strip()):  # white space only is none
             raise InvalidMessage("text", "an email needs a non-empty text or html part")
         _check_characters("text", self.text or "")
         _check_characters("html", self.html or "")

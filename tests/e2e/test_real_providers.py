@@ -131,3 +131,40 @@ def test_an_email_is_delivered_over_smtp_with_starttls_and_auth(service: Service
     assert status["read_receipt_requested"] is True
     assert service.terminate() == 0
     assert_logs_keep(service, "alice@example.org", "audit@example.org", "Hello Alice", PASSWORD)
+
+
+def test_an_email_to_internationalized_domains_is_delivered_with_a_punycode_envelope(
+    service: Service, tmp_path: Path
+) -> None:
+    mailbox = Mailbox()
+    cert, key = self_signed_certificate(tmp_path)
+    server = MailServer(mailbox, cert, key, port=free_port())
+    server.start()
+    service.env |= {
+        "NOTIFICATIONS_EMAIL_PROVIDER": "smtp",
+        "NOTIFICATIONS_EMAIL_FROM": '"Zoë Bänk, Inc." <no-reply@bank.example>',
+        "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+        "NOTIFICATIONS_SMTP_PORT": str(server.port),
+        "NOTIFICATIONS_SMTP_USERNAME": USERNAME,
+        "NOTIFICATIONS_SMTP_PASSWORD": PASSWORD,
+        "NOTIFICATIONS_SMTP_CA_FILE": str(cert),
+    }
+    body = {
+        "channel": "email",
+        "to": ["alice@example.xn--p1ai", "bob@пример.рф"],
+        "subject": "Olá",
+        "html": "<p>Hi</p>",
+    }
+    try:
+        service.start()
+        auth = issue_token(service)
+        notification_id = send(service, auth, body)
+        wait_until_delivered(service, auth, [notification_id])
+    finally:
+        server.stop()
+    [received] = mailbox.received
+    assert received.rcpt_tos == ["alice@example.xn--p1ai", "bob@xn--e1afmkfd.xn--p1ai"]
+    assert received.mail_from == "no-reply@bank.example"
+    events = httpx.get(f"{service.url}/v1/notifications/{notification_id}/events", headers=auth).json()
+    assert events[0]["data"]["message"]["to"] == body["to"]
+    assert service.terminate() == 0

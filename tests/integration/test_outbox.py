@@ -7,6 +7,7 @@ from pathlib import Path
 from uuid import uuid4
 
 from adapters.outbox import OutboxProvider
+from domain.addresses import Mailbox
 from domain.messages import Channel, PhoneNumber, WhatsApp, message_from_dict
 from domain.notification import Notification
 
@@ -24,7 +25,7 @@ EMAIL = {
 
 async def test_an_email_is_written_as_a_complete_mime_message(tmp_path: Path) -> None:
     notification = Notification.request(uuid4(), "bank", message_from_dict("email", EMAIL))
-    provider = OutboxProvider(tmp_path, Channel.EMAIL, sender="Bank <no-reply@bank.example>")
+    provider = OutboxProvider(tmp_path, Channel.EMAIL, sender=Mailbox.parse("Bank <no-reply@bank.example>"))
     receipt = await provider.deliver(notification)
     path = tmp_path / "email" / f"{notification.id}.eml"
     mail = message_from_bytes(path.read_bytes(), policy=policy.default)
@@ -43,15 +44,21 @@ async def test_an_email_is_written_as_a_complete_mime_message(tmp_path: Path) ->
     assert mail.get_body(("html",)).get_content().strip() == "<p>HTML</p>"  # type: ignore[union-attr]
 
 
-async def test_an_email_without_a_receipt_request_asks_for_none(tmp_path: Path) -> None:
+async def test_an_html_email_without_a_receipt_request_asks_for_none_and_gets_a_text_part(
+    tmp_path: Path,
+) -> None:
     message = message_from_dict("email", {"to": ["a@example.org"], "subject": "s", "html": "<b>x</b>"})
     notification = Notification.request(uuid4(), "bank", message)
-    await OutboxProvider(tmp_path, Channel.EMAIL, sender="n@bank.example").deliver(notification)
+    await OutboxProvider(tmp_path, Channel.EMAIL, sender=Mailbox.parse("n@bank.example")).deliver(
+        notification
+    )
     mail = message_from_bytes(
         (tmp_path / "email" / f"{notification.id}.eml").read_bytes(), policy=policy.default
     )
     assert "Disposition-Notification-To" not in mail
-    assert mail.get_content_type() == "text/html"
+    assert mail.get_content_type() == "multipart/alternative"
+    assert mail.get_body(("plain",)).get_content() == "x\n"  # type: ignore[union-attr]
+    assert mail.get_body(("html",)).get_content() == "<b>x</b>\n"  # type: ignore[union-attr]
 
 
 async def test_a_whatsapp_message_is_written_as_json(tmp_path: Path) -> None:

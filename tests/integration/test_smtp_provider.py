@@ -272,3 +272,38 @@ async def test_a_worker_opens_no_more_smtp_connections_than_allowed(
     assert all(outcome.done for _, outcome in outcomes)
     assert len(mailbox.received) == 6
     assert mailbox.most_at_once == 2
+
+
+async def test_each_mailbox_is_in_the_envelope_once(container: Container, mailbox: Mailbox) -> None:
+    same = {"to": ["alice@example.org", "alice@example.org"], "cc": ["alice@example.org"]}
+    notification_id, _ = await send(container, **same, bcc=["alice@EXAMPLE.org"])
+    received = only(mailbox)
+    assert received.rcpt_tos == ["alice@example.org"]
+    assert (received.message["To"], received.message["Cc"]) == ("alice@example.org", None)
+    assert await status(container, notification_id) == (Status.DELIVERED, None)
+
+
+async def test_an_internationalized_domain_goes_into_the_envelope_in_punycode(
+    container: Container, mailbox: Mailbox
+) -> None:
+    notification_id, _ = await send(container, to=["alice@example.xn--p1ai"], cc=["bob@пример.рф"], bcc=[])
+    received = only(mailbox)
+    assert received.rcpt_tos == ["alice@example.xn--p1ai", "bob@xn--e1afmkfd.xn--p1ai"]
+    events = await container.notifications().get_notification_events("bank", notification_id)
+    assert (events[0].data["message"]["to"], events[0].data["message"]["cc"]) == (
+        ["alice@example.xn--p1ai"],
+        ["bob@пример.рф"],
+    )
+
+
+async def test_a_unicode_subject_and_sender_name_arrive_exactly_and_the_envelope_sender_is_bare(
+    tmp_path: Path, server: MailServer, mailbox: Mailbox, certificate: tuple[Path, Path]
+) -> None:
+    sender = '"Zoë Bänk, Inc." <no-reply@example.org>'
+    container = smtp_container(tmp_path, server.port, certificate, EMAIL_FROM=sender)
+    subject = "le Überweisung et réglé – de votre für n°"  # noqa: RUF001
+    await send(container, subject=subject)
+    received = only(mailbox)
+    (author,) = received.message["From"].addresses
+    assert (received.mail_from, received.message["Subject"]) == ("no-reply@example.org", subject)
+    assert (author.display_name, author.addr_spec) == ("Zoë Bänk, Inc.", "no-reply@example.org")

@@ -84,7 +84,7 @@ def test_without_a_callback_url_twilios_acceptance_counts_as_delivered(
         (
             error(400, 21211, "The 'To' number +15551234567 is not a valid phone number."),
             "Twilio refused the message: "
-            "The 'To' number +1555***4567 is not a valid phone number. (error 21211)",
+            "The 'To' number +*******4567 is not a valid phone number. (error 21211)",
         ),
         (error(400, 21614, "'To' number is not a valid mobile number"), "(error 21614)"),
         (

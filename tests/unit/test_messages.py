@@ -44,13 +44,21 @@ def test_a_phone_number_refuses_other_forms(value: str) -> None:
 
 def test_recipients_are_masked_for_the_logs() -> None:
     assert EmailAddress("alice@example.org").masked == "a***@example.org"
-    assert PhoneNumber("+15551234567").masked == "+1555***4567"
+    assert PhoneNumber("+15551234567").masked == "+*******4567"
 
 
 def test_an_email_needs_text_or_html() -> None:
     with pytest.raises(InvalidMessage) as refused:
         Email(to=(EmailAddress("a@example.org"),), subject="Hello")
     assert refused.value.field == "text"
+
+
+@pytest.mark.parametrize("blank", [" ", "\n\t ", "\u00a0\u3000"])
+def test_a_text_of_white_space_only_counts_as_none(blank: str) -> None:
+    with pytest.raises(InvalidMessage) as refused:
+        Email(to=(EmailAddress("a@example.org"),), subject="Hello", text=blank)
+    assert refused.value.field == "text"
+    assert Email(to=(EmailAddress("a@example.org"),), subject="Hello", text=blank, html="<p>Hi</p>").html
 
 
 def test_a_subject_with_a_line_break_is_refused() -> None:

@@ -12,6 +12,7 @@ from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.settings import Settings, SettingsError, load_settings
 from domain.messages import Channel, PhoneNumber, Sms
 from domain.notification import Notification, Receipt
+from tests.cli import notifications
 
 SID = "AC" + "a" * 32
 TWILIO = {
@@ -44,7 +45,8 @@ def load(**values: str) -> Settings:
         ),
         (
             {"EMAIL_RECEIPTS_TO": "nobody"},
-            "invalid setting NOTIFICATIONS_EMAIL_RECEIPTS_TO: must be an email address",
+            "invalid setting NOTIFICATIONS_EMAIL_RECEIPTS_TO: is not one address, with a display name if any,"
+            ' such as "Bank, Inc." <no-reply@bank.example>: An email address must have an @-sign.',
         ),
         ({"SMS_PROVIDER": "sns"}, "invalid setting NOTIFICATIONS_SMS_PROVIDER: Invalid enum value 'sns'"),
         (
@@ -110,3 +112,61 @@ async def test_a_discarding_channel_takes_each_message_and_says_so_at_start_up()
     assert await chosen[Channel.SMS].deliver(notification) == Receipt(provider="discard")
     assert type(chosen[Channel.EMAIL]).__name__ == "OutboxProvider"
     assert logs == [{"event": "provider.discards", "channel": "sms", "log_level": "warning"}]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        (
+            "EMAIL_FROM",
+            "Zoë Bänk, Inc. <no-reply@example.org>",
+            "The display name contains invalid characters",
+        ),
+        ("EMAIL_FROM", "Bank, Inc. <no-reply@example.org>", "The display name contains invalid characters"),
+        (
+            "EMAIL_FROM",
+            "a@example.org, b@example.org",
+            "The part after the @-sign contains invalid characters",
+        ),
+        ("EMAIL_FROM", "", "An email address must have an @-sign"),
+        ("EMAIL_RECEIPTS_TO", "Receipts <receipts@localhost>", "It should have a period"),
+    ],
+)
+def test_an_address_setting_is_read_as_client_addresses_are_and_a_bad_one_is_named(
+    name: str, value: str, reason: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load(**{name: value})
+    line = str(refused.value)
+    assert line.startswith(f"invalid setting NOTIFICATIONS_{name}: is not one address") and "\n" not in line
+    assert reason in line
+
+
+def test_a_quoted_display_name_is_the_senders_and_the_address_is_bare() -> None:
+    settings = load(EMAIL_FROM='"Zoë Bänk, Inc." <no-reply@example.org>', EMAIL_RECEIPTS_TO="r@bücher.de")
+    assert (settings.sender.display_name, settings.sender.address.ascii) == (
+        "Zoë Bänk, Inc.",
+        "no-reply@example.org",
+    )
+    assert settings.receipts_to is not None and settings.receipts_to.address.ascii == "r@xn--bcher-kva.de"
+
+
+def test_the_default_sender_is_a_valid_address() -> None:
+    assert load().sender.address.value == "notifications@localhost.localdomain"
+
+
+def test_a_bad_sender_stops_a_command_with_one_line_naming_it(tmp_path: Path) -> None:
+    answer = notifications(
+        "token",
+        "list",
+        env={
+            "NOTIFICATIONS_DATA_DIR": str(tmp_path),
+            "NOTIFICATIONS_EMAIL_FROM": "Bank, Inc. <n@example.org>",
+        },
+    )
+    assert (answer.returncode, answer.stdout) == (2, "")
+    assert answer.stderr.splitlines() == [
+        "notifications: invalid setting NOTIFICATIONS_EMAIL_FROM: is not one address, with a display name"
+        ' if any, such as "Bank, Inc." <no-reply@bank.example>: The display name contains invalid'
+        " characters when not quoted: ',', '.'."
+    ]
