@@ -36,8 +36,9 @@ from adapters.persistence import (
 )
 from adapters.postgres_on_loop import PostgresOnLoop, Unreachable
 from adapters.sqlite_on_loop import Busy, SqliteOnLoop
+from adapters.write_check import WriteCheck, postgres_probe, sqlite_probe
 from application.audit import Link, LoggedEvent
-from application.errors import Conflict, NotFound
+from application.errors import Conflict, NotFound, StoreUnavailable
 from application.ports import LoggedRequest, RecordedEvent
 from domain.access import AccessTokens
 from domain.notification import Notification
@@ -61,6 +62,7 @@ class EventSourcedStore:
         self._events = events
         self._sqlite_on_loop: SqliteOnLoop | None = None
         self._postgres_on_loop: PostgresOnLoop | None = None
+        self._writes = WriteCheck()  # memory: writes cannot fail
 
     @classmethod
     def sqlite(cls, path: Path, lock_timeout: float = 10.0, cipher_key: str = "") -> EventSourcedStore:
@@ -79,6 +81,7 @@ class EventSourcedStore:
         store._sqlite_on_loop = SqliteOnLoop(
             path, recorder.events_table_name, recorder.insert_tracking_statement, store.where
         )
+        store._writes = WriteCheck(sqlite_probe(path, store.where))
         return store
 
     @classmethod
@@ -124,10 +127,23 @@ class EventSourcedStore:
             recorder.channel_name,
             recorder.datastore.originator_id_type,
         )
+        store._writes = WriteCheck(
+            postgres_probe(
+                recorder.datastore, recorder.datastore.schema, recorder.events_table_name, store.where
+            )
+        )
         return store
 
     async def save(self, *aggregates: Notification | AccessTokens | DomainEvent) -> None:
         """Stores the aggregates' new events (or the events given) in one transaction."""
+        try:
+            await self._save(aggregates)
+        except StoreUnavailable:
+            self._writes.failed()
+            raise
+        self._writes.committed()
+
+    async def _save(self, aggregates: tuple[Notification | AccessTokens | DomainEvent, ...]) -> None:
         # Not the library's Application.save: it tells events from aggregates with a runtime
         # protocol check that cost a third of a batch's time.
         events = [
@@ -173,7 +189,9 @@ class EventSourcedStore:
         return [_recorded(event) for event in events]
 
     async def ping(self) -> None:
+        """Returns if the store answers a read and would take a write (adapters/write_check.py)."""
         await self._run(lambda: probe(self._recorder))
+        await self._writes.check(self._run)
 
     async def migrate(self) -> None:
         """Creates the tables (and the PostgreSQL schema) that do not exist yet; safe to repeat."""

@@ -17,6 +17,10 @@ class StoreUnavailable(ApplicationError):
     """The event store cannot be reached or refused the operation."""
 
 
+class WritesRefused(StoreUnavailable):
+    """The event store answers reads but would not take a write now (readiness's probe)."""
+
+
 class QueueUnavailable(ApplicationError):
     """The queue cannot be reached or refused the operation."""
 

@@ -104,7 +104,10 @@ class EventStore(Protocol):
         """Returns the aggregate's events, oldest first (empty if there are none)."""
 
     async def ping(self) -> None:
-        """Returns if the store answers. Raises StoreUnavailable."""
+        """Returns if the store answers reads and would take a write now (readiness).
+
+        Raises StoreUnavailable naming what fails, without writing any event.
+        """
 
 
 @runtime_checkable

@@ -93,6 +93,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     host: str = "127.0.0.1"
     port: Annotated[int, Meta(ge=0, le=65535)] = 8000
     max_request_bytes: Annotated[int, Meta(ge=1024)] = 1_048_576
+    http_max_header_bytes: Annotated[int, Meta(ge=1024)] = 16_384
+    http_header_timeout: Positive = 10.0
+    http_keep_alive_timeout: Positive = 5.0
     revocation_refresh: Positive = 1.0
     shutdown_timeout: Positive = 30.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"

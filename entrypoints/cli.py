@@ -41,23 +41,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(container: Container, args: argparse.Namespace) -> None:
-    import uvicorn
-
     from entrypoints.http.app import create_app
+    from entrypoints.http.server import HttpLimits, run
 
     settings = container.settings()
     app = create_app(container, run_worker=not args.no_worker)
-    # uvicorn shuts down gracefully on SIGTERM, then raises it again: end with status 0 then.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    _keep_collections_short()
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=settings.port if args.port is None else args.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout),
+    limits = HttpLimits(
+        settings.http_max_header_bytes, settings.http_header_timeout, settings.http_keep_alive_timeout
     )
+    _keep_collections_short()
+    host, port = args.host or settings.host, settings.port if args.port is None else args.port
+    run(app, host, port, limits, settings.shutdown_timeout)
 
 
 def work(container: Container, args: argparse.Namespace) -> None:
