@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import structlog
+
 from application.errors import ApplicationError
 from bootstrap.container import Container, build_container
 from bootstrap.logging import configure_logging
-from bootstrap.settings import SettingsError, load_settings
+from bootstrap.settings import Settings, SettingsError, load_settings
 from domain.access import InvalidClient, Scope, UnknownToken
 
 _DURATION = re.compile(r"(\d+)([smhd])")
@@ -29,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         quiet = args.run not in (serve, work)  # token commands say what they did themselves
         configure_logging("warning" if quiet else settings.log_level, settings.log_format)
+        _say_where(settings, args.run)
         return int(args.run(build_container(settings), args) or 0)
     except BrokenPipeError:  # the reader went away (`audit export | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -165,6 +168,25 @@ def _parser() -> argparse.ArgumentParser:
         run=migrate
     )
     return parser
+
+
+def _say_where(settings: Settings, command: object) -> None:
+    """One line on stderr naming the data directory and the event store, never a password: two
+    commands run from different folders would otherwise use two keys and two stores."""
+    where = f"data directory {settings.data_path.resolve()}, event store {_store(settings)}"
+    if command in (serve, work):
+        structlog.get_logger("notifications").info("data.directory", where=where)
+    elif command in (issue_token, revoke_token, list_tokens, migrate):
+        print(f"notifications: {where}", file=sys.stderr)
+
+
+def _store(settings: Settings) -> str:
+    if settings.event_store == "sqlite":
+        return f"SQLite {settings.sqlite_file.resolve()}"
+    if settings.event_store == "postgres":
+        target = settings.postgres
+        return f"PostgreSQL {target.user}@{target.host}:{target.port}/{target.dbname}"
+    return "in memory (lost at exit)"
 
 
 def _reason(error: Exception) -> str:

@@ -10,7 +10,6 @@ import structlog
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 
 from application.access import Access
 from application.ports import EventStore, NotificationQueue
@@ -20,6 +19,7 @@ from entrypoints.http.auth import BearerAuthentication
 from entrypoints.http.head import head_as_get
 from entrypoints.http.health import HealthController
 from entrypoints.http.notifications import NotificationsController
+from entrypoints.http.openapi import describe, openapi_config, swagger_ui_assets
 from entrypoints.http.problems import problem_response
 from entrypoints.http.request_id import request_id_middleware
 
@@ -60,6 +60,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             NotificationsController.serving(container.notifications()),
             HealthController,
             providers.provider_routes(container),
+            swagger_ui_assets(),
             *([baseline.baseline] if settings.benchmark_baseline else []),
         ],
         dependencies={
@@ -73,12 +74,9 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
         request_max_body_size=settings.max_request_bytes,
         logging_config=None,
         lifespan=[lifespan],
-        openapi_config=OpenAPIConfig(
-            title="Notifications",
-            version="1.0.0",
-            description="Send email, SMS and WhatsApp notifications, and see whether they arrived.",
-        ),
+        openapi_config=openapi_config(),
     )
+    describe(app)
     # Outermost, so that answers made before any route (401, 404, 405) carry the request id too.
     app.asgi_handler = request_id_middleware(head_as_get(app.asgi_handler))
     return app
