@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
+from domain import rules
+
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 SHOWN_DIGITS = 4
 
@@ -28,7 +30,9 @@ class EmailAddress:
     ascii: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "ascii", _checked(self.value).ascii_email)
+        object.__setattr__(
+            self, "ascii", _checked(self.value).ascii_email if rules.applied() else _ascii(self.value)
+        )
 
     @property
     def masked(self) -> str:
@@ -68,7 +72,7 @@ class PhoneNumber:
     value: str
 
     def __post_init__(self) -> None:
-        if not _E164.fullmatch(self.value):
+        if rules.applied() and not _E164.fullmatch(self.value):
             raise InvalidValue("is not a phone number in E.164 form (+ and 7 to 15 digits)")
 
     @property
@@ -94,6 +98,19 @@ def distinct(addresses: Iterable[EmailAddress]) -> tuple[EmailAddress, ...]:
     for address in addresses:
         seen.setdefault(address.ascii, address)
     return tuple(seen.values())
+
+
+def _ascii(value: str) -> str:
+    """The ASCII form of an address accepted under earlier rules: the validator's where it still
+    takes it, else the domain through Python's IDNA codec, else the address as it is."""
+    try:
+        return _checked(value).ascii_email or value
+    except InvalidValue:
+        local, _, domain = value.rpartition("@")
+        try:
+            return f"{local}@{domain.encode('idna').decode('ascii')}"
+        except UnicodeError:
+            return value
 
 
 @lru_cache(maxsize=4096)  # about 45 us a check; notifications are rebuilt from their events on each read

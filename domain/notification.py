@@ -98,7 +98,7 @@ class Notification(Aggregate):
 
     @property
     def message(self) -> Message:
-        return message_from_dict(self.channel, self.message_data)
+        return message_from_dict(self.channel, self.message_data, checked=False)
 
     @property
     def is_terminal(self) -> bool:
