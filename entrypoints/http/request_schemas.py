@@ -97,14 +97,16 @@ def _one_of_present(*fields: str) -> list[Schema | Reference]:
 def _content(name: str) -> Schema:
     return Schema(
         one_of=[
-            Schema(
-                type=OpenAPIType.STRING,
-                max_length=messages.MAX_EMAIL_CONTENT_BYTES,
-                pattern=_characters(text.CONTROLS, blank=True),
-            ),
+            # No maxLength: the limit is on the UTF-8 bytes of both parts together, which JSON Schema
+            # cannot count (said in EmailRequest's description); a maxLength of that many characters
+            # would be a weaker bound that schemathesis cannot draw past (its examples stay small)
+            Schema(type=OpenAPIType.STRING, pattern=_characters(text.CONTROLS, blank=True)),
             NULL,
         ],
-        description=f"The {name} part; {_NO_CONTROLS}.",
+        description=(
+            f"The {name} part; {_NO_CONTROLS}. With the other part, at most "
+            f"{messages.MAX_EMAIL_CONTENT_BYTES} bytes in UTF-8."
+        ),
     )
 
 
