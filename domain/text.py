@@ -12,8 +12,17 @@ from __future__ import annotations
 
 import re
 
-_NEVER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_NOT_IN_A_LINE = re.compile(r"[\t\n\r\u2028\u2029]")
+CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+"""The control characters no text may hold, as the inside of a regular expression's character
+class: escapes that Python's `re` and ECMA-262 (JSON Schema's `pattern`) read alike."""
+SURROGATES = r"\ud800-\udfff"
+"""No text may hold these either; a JSON Schema pattern cannot name them (its validators read
+strings as Unicode scalar values, which exclude surrogates)."""
+LINE_BREAKS = r"\t\n\r\u2028\u2029"
+"""The characters a single-line text may not hold either, in the same form."""
+
+_NEVER = re.compile(f"[{CONTROLS}{SURROGATES}]")
+_NOT_IN_A_LINE = re.compile(f"[{LINE_BREAKS}]")
 
 
 def forbidden_character(text: str, single_line: bool = False) -> str | None:

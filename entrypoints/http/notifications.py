@@ -13,7 +13,7 @@ from application.access import Principal
 from application.notifications import Notifications
 from domain.access import Scope
 from entrypoints.http.headers import idempotency_key as key_of
-from entrypoints.http.json_bodies import check_json_body
+from entrypoints.http.json_bodies import checking_json_body_as
 from entrypoints.http.schemas import EventView, NotificationRequest, NotificationView, to_message
 
 IdempotencyKey = Annotated[
@@ -42,7 +42,7 @@ class NotificationsController(Controller):
         status_code=HTTP_202_ACCEPTED,
         opt={"scope": Scope.SEND},
         response_headers=None,
-        before_request=check_json_body,
+        before_request=checking_json_body_as(NotificationRequest),
     )
     async def send(
         self,

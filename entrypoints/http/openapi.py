@@ -27,6 +27,7 @@ from litestar.openapi.spec import (
 )
 from litestar.static_files import create_static_files_router
 
+from entrypoints.http.headers import MAX_IDEMPOTENCY_KEY
 from entrypoints.http.problems import MEDIA_TYPE
 from entrypoints.http.request_schemas import NOTIFICATION_REQUEST, REQUESTS
 
@@ -150,7 +151,7 @@ def _describe_send(operation: Operation) -> None:
         operation.request_body.content["application/json"].schema = NOTIFICATION_REQUEST
     for parameter in operation.parameters or []:
         if isinstance(parameter, Parameter) and parameter.name == "Idempotency-Key":
-            parameter.schema = Schema(type=OpenAPIType.STRING, min_length=1, max_length=255)
+            parameter.schema = Schema(type=OpenAPIType.STRING, min_length=1, max_length=MAX_IDEMPOTENCY_KEY)
 
 
 def _problem(status: int, operation_id: str | None) -> OpenAPIResponse:

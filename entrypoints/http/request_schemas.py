@@ -9,15 +9,27 @@ from __future__ import annotations
 
 from litestar.openapi.spec import Discriminator, OpenAPIFormat, OpenAPIType, Reference, Schema
 
-from domain import addresses, messages
+from domain import addresses, messages, text
 
 NULL = Schema(type=OpenAPIType.NULL)
-_NOT_CONTROL = r"\x00-\x1f\x7f\x85\u2028\u2029"  # domain.messages: _LINE_BREAK and _CONTROL
-SINGLE_LINE = rf"^[^{_NOT_CONTROL}]*$"
 # Python's whitespace (what `str.strip` removes), spelled out: `\s` differs between Python and ECMA-262
 _SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-SINGLE_LINE_NOT_BLANK = rf"^[^{_NOT_CONTROL}]*[^{_SPACE}{_NOT_CONTROL}][^{_NOT_CONTROL}]*$"
-NOT_BLANK = rf"[^{_SPACE}]"  # somewhere in the text: the domain refuses what `str.strip` empties
+_IN_A_LINE = text.CONTROLS + text.LINE_BREAKS
+
+
+def _characters(forbidden: str, blank: bool = False) -> str:
+    """A pattern for a text without the `forbidden` characters (domain.text) and, unless `blank`,
+    with one at least that `str.strip` keeps (the domain refuses a text of white space only)."""
+    if blank:
+        return rf"^[^{forbidden}]*$"
+    return rf"^[^{forbidden}]*[^{forbidden}{_SPACE}][^{forbidden}]*$"
+
+
+NOT_BLANK = rf"[^{_SPACE}]"  # somewhere in the text
+_NO_CONTROLS = (
+    "no control character but tab, line feed and carriage return (C0, DEL, C1), and no lone surrogate "
+    "(a \\uD800 to \\uDFFF escape unpaired, RFC 8259 section 8.2)"
+)
 
 EMAIL_ADDRESS = Schema(
     type=OpenAPIType.STRING,
@@ -25,7 +37,9 @@ EMAIL_ADDRESS = Schema(
     format=OpenAPIFormat.EMAIL,
     description=(
         "An address (RFC 5322's addr-spec, dot-atom form); the domain may be internationalized, in "
-        "Unicode or punycode form. Checked by email-validator, without DNS."
+        "Unicode or punycode form, but not a special-use name (RFC 6761: localhost, .test, .local, "
+        ".invalid, .onion, .arpa). The local part is ASCII, at most 64 octets. Checked by "
+        "email-validator, without DNS."
     ),
     examples=["alice@example.org"],
 )
@@ -36,14 +50,25 @@ PHONE_NUMBER = Schema(
     examples=["+15551234567"],
 )
 REFERENCE = Schema(
-    one_of=[Schema(type=OpenAPIType.STRING, max_length=messages.MAX_REFERENCE, pattern=SINGLE_LINE), NULL],
-    description="The client's own correlation id: one line, no control characters.",
+    one_of=[
+        Schema(
+            type=OpenAPIType.STRING,
+            max_length=messages.MAX_REFERENCE,
+            pattern=_characters(_IN_A_LINE, blank=True),
+        ),
+        NULL,
+    ],
+    description="The client's own correlation id: one line (no tab or line break), no control characters.",
 )
 
 
-def _text(limit: int, description: str) -> Schema:
+def _text(limit: int, description: str, single_line: bool = False) -> Schema:
     return Schema(
-        type=OpenAPIType.STRING, min_length=1, max_length=limit, pattern=NOT_BLANK, description=description
+        type=OpenAPIType.STRING,
+        min_length=1,
+        max_length=limit,
+        pattern=_characters(_IN_A_LINE if single_line else text.CONTROLS),
+        description=description,
     )
 
 
@@ -71,8 +96,17 @@ def _one_of_present(*fields: str) -> list[Schema | Reference]:
 
 def _content(name: str) -> Schema:
     return Schema(
-        one_of=[Schema(type=OpenAPIType.STRING, max_length=messages.MAX_EMAIL_CONTENT_BYTES), NULL],
-        description=f"The {name} part.",
+        one_of=[
+            # No maxLength: the limit is on the UTF-8 bytes of both parts together, which JSON Schema
+            # cannot count (said in EmailRequest's description); a maxLength of that many characters
+            # would be a weaker bound that schemathesis cannot draw past (its examples stay small)
+            Schema(type=OpenAPIType.STRING, pattern=_characters(text.CONTROLS, blank=True)),
+            NULL,
+        ],
+        description=(
+            f"The {name} part; {_NO_CONTROLS}. With the other part, at most "
+            f"{messages.MAX_EMAIL_CONTENT_BYTES} bytes in UTF-8."
+        ),
     )
 
 
@@ -81,8 +115,8 @@ EMAIL_REQUEST = Schema(
     title="EmailRequest",
     description=(
         f"An email, with a text part, an HTML part or both (one at least not empty; together at most "
-        f"{messages.MAX_EMAIL_CONTENT_BYTES} bytes in UTF-8). At most {messages.MAX_EMAIL_RECIPIENTS} "
-        "recipients in to, cc and bcc together."
+        f"{messages.MAX_EMAIL_CONTENT_BYTES} bytes in UTF-8; white space only counts as empty). At most "
+        f"{messages.MAX_EMAIL_RECIPIENTS} recipients in to, cc and bcc together."
     ),
     required=["channel", "to", "subject"],
     additional_properties=False,
@@ -99,8 +133,11 @@ EMAIL_REQUEST = Schema(
         "subject": Schema(
             type=OpenAPIType.STRING,
             max_length=messages.MAX_SUBJECT,
-            pattern=SINGLE_LINE_NOT_BLANK,
-            description="One line (RFC 5322 section 2.1.1: at most 998 characters), not blank.",
+            pattern=_characters(_IN_A_LINE),
+            description=(
+                "One line (RFC 5322 section 2.1.1: at most 998 characters), not blank; no tab, line "
+                f"break or U+2028/U+2029, and {_NO_CONTROLS}."
+            ),
         ),
         "text": _content("plain text"),
         "html": _content("HTML"),
@@ -111,7 +148,7 @@ EMAIL_REQUEST = Schema(
         "reference": REFERENCE,
     },
     any_of=[
-        Schema(required=[part], properties={part: Schema(type=OpenAPIType.STRING, min_length=1)})
+        Schema(required=[part], properties={part: Schema(type=OpenAPIType.STRING, pattern=NOT_BLANK)})
         for part in ("text", "html")
     ],
 )
@@ -124,7 +161,12 @@ SMS_REQUEST = Schema(
     properties={
         "channel": _channel("sms"),
         "to": PHONE_NUMBER,
-        "body": _text(messages.MAX_SMS_BODY, "The text, not blank."),
+        "body": _text(
+            messages.MAX_SMS_BODY,
+            f"The text, not blank; {_NO_CONTROLS}. At most {messages.MAX_SMS_BODY} units of its "
+            "encoding, as carriers count them: GSM-7 septets when every character is in the GSM 03.38 "
+            "alphabet (one of `^{}\\[~]|€` counts two), else UTF-16 units (an emoji counts two).",
+        ),
         "reference": REFERENCE,
     },
 )
@@ -142,7 +184,11 @@ TEMPLATE_REQUEST = Schema(
             type=OpenAPIType.OBJECT,
             max_properties=messages.MAX_TEMPLATE_VARIABLES,
             property_names=Schema(pattern=r"^[A-Za-z0-9_]{1,64}$"),
-            additional_properties=_text(messages.MAX_TEMPLATE_VALUE, "A variable's value, not blank."),
+            additional_properties=_text(
+                messages.MAX_TEMPLATE_VALUE,
+                f"A variable's value: one line, not blank; no tab or line break, and {_NO_CONTROLS}.",
+                single_line=True,
+            ),
             examples=[{"1": "12/1"}],
         ),
     },
@@ -159,7 +205,9 @@ WHATSAPP_REQUEST = Schema(
     properties={
         "channel": _channel("whatsapp"),
         "to": PHONE_NUMBER,
-        "body": Schema(one_of=[_text(messages.MAX_WHATSAPP_BODY, "The text, not blank."), NULL]),
+        "body": Schema(
+            one_of=[_text(messages.MAX_WHATSAPP_BODY, f"The text, not blank; {_NO_CONTROLS}."), NULL]
+        ),
         "template": Schema(one_of=[Reference(ref="#/components/schemas/TemplateRequest"), NULL]),
         "reference": REFERENCE,
     },

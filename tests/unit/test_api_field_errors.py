@@ -83,6 +83,16 @@ def test_a_bad_value_is_reported_under_its_own_field_with_its_rule(
     assert problem["detail"].startswith(f"{field}: ")
 
 
+@pytest.mark.parametrize("loose", [0, 1, "true", "false", "0", "1", 0.0])
+def test_a_value_that_is_not_a_json_boolean_is_refused_for_read_receipt_not_read_as_one(
+    client: TestClient[Litestar], auth: dict[str, str], loose: Any
+) -> None:
+    problem = post_raw(client, auth, json.dumps({**EMAIL, "read_receipt": loose}))
+
+    assert problem["invalid_params"][0]["name"] == "read_receipt"
+    assert "bool" in problem["invalid_params"][0]["reason"]
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
@@ -126,7 +136,12 @@ FIELDS: list[tuple[dict[str, Any], str, list[str | int], st.SearchStrategy[Any]]
     (EMAIL, "text", ["text"], not_string | with_control),
     (EMAIL, "html", ["html"], not_string | with_control),
     (EMAIL, "reply_to", ["reply_to"], not_string | st.just("nope")),
-    (EMAIL, "read_receipt", ["read_receipt"], json_values.filter(lambda v: not isinstance(v, bool))),
+    (
+        EMAIL,
+        "read_receipt",
+        ["read_receipt"],
+        json_values.filter(lambda v: not isinstance(v, bool)) | st.sampled_from([0, 1, "true", "0", 1.0]),
+    ),
     (EMAIL, "reference", ["reference"], not_string | with_control),
     (WHATSAPP, "to", ["to"], not_string | st.just("+1 555")),
     (WHATSAPP, "body", ["body"], not_string | with_control),
