@@ -13,6 +13,7 @@ Notify counts its "fragments" the same way (alphagov/notifications-utils).
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 import gsm0338  # noqa: F401  # registers the "gsm03.38" codec
@@ -22,6 +23,25 @@ class SmsEncoding(enum.StrEnum):
     GSM7 = "GSM-7"
     UCS2 = "UCS-2"
 
+
+_CODEC, _ESCAPE = "gsm03.38", 0x1B
+
+
+def _extension(code: int) -> str:
+    try:
+        character = bytes((_ESCAPE, code)).decode(_CODEC)
+    except UnicodeDecodeError:
+        return ""
+    return character if len(character.encode(_CODEC)) == 2 else ""
+
+
+# The codec's own alphabet, read once: encoding a body with it (pure Python, a character at a
+# time) cost 20 us for an SMS of 40 characters, twice per POST; these regular expressions, 1 us.
+_BASIC = "".join(bytes((code,)).decode(_CODEC) for code in range(128) if code != _ESCAPE)
+_EXTENSION = "".join(_extension(code) for code in range(128))
+_OUTSIDE_GSM = re.compile(f"[^{re.escape(_BASIC + _EXTENSION)}]")
+_IN_EXTENSION = re.compile(f"[{re.escape(_EXTENSION)}]")
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 _CAPACITY = {SmsEncoding.GSM7: (160, 153), SmsEncoding.UCS2: (70, 67)}
 """Units in a message of one segment, and in each segment of a concatenated message."""
@@ -39,10 +59,10 @@ class SmsLength:
 def measure(body: str) -> SmsLength:
     """Returns the encoding the body is sent in, its length in that encoding's units, and the
     number of segments it is billed as (1 for an empty body)."""
-    try:
-        encoding, units = SmsEncoding.GSM7, len(body.encode("gsm03.38"))
-    except UnicodeEncodeError:
-        encoding, units = SmsEncoding.UCS2, len(body.encode("utf-16-le")) // 2
+    if _OUTSIDE_GSM.search(body) is None:
+        encoding, units = SmsEncoding.GSM7, len(body) + len(_IN_EXTENSION.findall(body))
+    else:
+        encoding, units = SmsEncoding.UCS2, len(body) + len(_BEYOND_BMP.findall(body))
     single, each = _CAPACITY[encoding]
     if units <= single:
         return SmsLength(encoding, units, 1)
@@ -51,7 +71,7 @@ def measure(body: str) -> SmsLength:
 
 def _sizes(body: str, encoding: SmsEncoding) -> list[int]:
     if encoding is SmsEncoding.GSM7:
-        return [len(character.encode("gsm03.38")) for character in body]
+        return [2 if character in _EXTENSION else 1 for character in body]
     return [1 if character < "\U00010000" else 2 for character in body]
 
 
