@@ -7,13 +7,12 @@ from typing import Annotated
 from litestar import post
 from litestar.params import Body
 
-from entrypoints.http.json_bodies import check_json_body
 from entrypoints.http.schemas import NotificationRequest
 
 PATH = "/benchmark/baseline"
 
 
-@post(PATH, status_code=202, include_in_schema=False, before_request=check_json_body)
+@post(PATH, status_code=202, include_in_schema=False)
 async def baseline(data: Annotated[NotificationRequest, Body()]) -> dict[str, str]:
     """Answers 202 with no authentication and no storage (on with NOTIFICATIONS_BENCHMARK_BASELINE)."""
     return {"status": "pending"}
