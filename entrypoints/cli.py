@@ -176,7 +176,7 @@ def _say_where(settings: Settings, command: object) -> None:
     where = f"data directory {settings.data_path.resolve()}, event store {_store(settings)}"
     if command in (serve, work):
         structlog.get_logger("notifications").info("data.directory", where=where)
-    elif command in (issue_token, revoke_token, list_tokens, migrate):
+    else:  # token, db and audit commands: stdout is their answer, kept clean for scripts
         print(f"notifications: {where}", file=sys.stderr)
 
 

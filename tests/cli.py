@@ -20,3 +20,8 @@ def notifications(*args: str, env: dict[str, str]) -> subprocess.CompletedProces
         text=True,
         timeout=60,
     )
+
+
+def without_where(stderr: str) -> list[str]:
+    """stderr's lines but the one naming the data directory (tests/integration/test_cli_data_dir.py)."""
+    return [line for line in stderr.splitlines() if not line.startswith("notifications: data directory ")]

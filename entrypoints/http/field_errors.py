@@ -24,7 +24,8 @@ _JSON_TYPES = {bool: "bool", int: "int", float: "float", str: "str", list: "arra
 def field_and_rule(key: str | None, message: str, body: bytes | None) -> tuple[str, str]:
     """Returns the field's path (`body` for the whole) and the rule it broke, from Litestar's `key`
     and msgspec's `message`, looking into the raw body where msgspec gives no path."""
-    if message.startswith("JSON is malformed") or "at `$[...]`" in message:
+    # msgspec calls a lone surrogate "malformed", or "truncated" when it ends the body's last string
+    if message.startswith(("JSON is malformed", "Input data was truncated")) or "at `$[...]`" in message:
         return _unreadable_value(body)
     if message == "'data'":  # Litestar found no body at all
         return "body", "is empty; a JSON object is expected"

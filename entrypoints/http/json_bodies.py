@@ -68,7 +68,7 @@ def _check_media_type(media_type: str, options: dict[str, str]) -> None:
     if not _is_json(media_type) or options.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
         raise HTTPException(
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            detail=f"the body must be {ACCEPTED} in UTF-8, not {media_type or 'without a Content-Type'}",
+            detail=f"the body must be {ACCEPTED} in UTF-8, not {_named(media_type, options)}",
             headers={"Accept-Post": ACCEPTED},
         )
 
@@ -93,6 +93,12 @@ def check_json(body: bytes) -> None:
     # (2 us on a typical body) runs only for the others.
     if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
         raise _invalid(_deep_field(value), f"nests deeper than {MAX_DEPTH} arrays and objects")
+
+
+def _named(media_type: str, options: dict[str, str]) -> str:
+    if not media_type:
+        return "without a Content-Type"
+    return f"{media_type}; charset={options['charset']}" if "charset" in options else media_type
 
 
 def _is_json(media_type: str) -> bool:

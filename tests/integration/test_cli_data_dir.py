@@ -25,8 +25,18 @@ def test_token_issue_names_the_absolute_data_directory_on_stderr_and_prints_only
     )
 
 
-@pytest.mark.parametrize("command", [("token", "list"), ("token", "revoke", "0" * 32), ("db", "migrate")])
-def test_every_token_and_db_command_names_its_data_directory_once(
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("token", "list"),
+        ("token", "revoke", "0" * 32),
+        ("db", "migrate"),
+        ("audit", "export"),
+        ("audit", "replay"),
+        ("audit", "verify"),
+    ],
+)
+def test_every_token_db_and_audit_command_names_its_data_directory_once(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     done = notifications(*command, env={"NOTIFICATIONS_DATA_DIR": str(tmp_path)})

@@ -15,7 +15,7 @@ from application.errors import StoreUnavailable
 from domain.messages import message_from_dict
 from domain.notification import Notification
 from tests.backends import Backend
-from tests.cli import notifications
+from tests.cli import notifications, without_where
 from tests.fakes import FixedClock
 
 SECRETS = [b"ada.lovelace@example.org", b"bob@example.org", b"Your statement is ready", b"+15551234567"]
@@ -84,7 +84,7 @@ async def test_a_wrong_key_stops_a_command_with_one_line(backend: Backend) -> No
     )
     assert answer.returncode == 2
     assert answer.stdout == ""
-    assert answer.stderr.splitlines() == [
+    assert without_where(answer.stderr) == [
         "notifications: the stored events cannot be decrypted with the cipher key given: "
         "it is not the key they were stored with, or they were stored unencrypted"
     ]

@@ -48,6 +48,12 @@ def post_raw(client: TestClient[Litestar], auth: dict[str, str], raw: str) -> di
             id="lone surrogate in subject",
         ),
         pytest.param(
+            json.dumps(SMS).replace('"sms-1"', '"a\\ud800b"'),
+            "reference",
+            "surrogate",
+            id="lone surrogate in the last field",
+        ),
+        pytest.param(
             json.dumps(SMS).replace('"sms-1"', "1e999"), "reference", "out of range", id="1e999 in reference"
         ),
         pytest.param(

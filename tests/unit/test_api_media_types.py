@@ -79,3 +79,12 @@ def test_a_media_type_is_accepted_exactly_when_it_is_json_in_utf8(
         assert response.status_code in (202, 400)
     else:
         assert_unsupported(response)
+
+
+def test_the_refusal_names_the_charset_that_caused_it(
+    client: TestClient[Litestar], auth: dict[str, str]
+) -> None:
+    answer = post(client, auth, "application/json; charset=latin-1")
+
+    assert answer.status_code == 415
+    assert answer.json()["detail"].endswith("not application/json; charset=latin-1")
