@@ -6,12 +6,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from domain.addresses import InvalidValue, Mailbox
+from domain.addresses import E164, InvalidValue, Mailbox
 
 if TYPE_CHECKING:
     from bootstrap.settings import Settings
 
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
 _WHATSAPP_SENDER = re.compile(r"whatsapp:\+[1-9][0-9]{6,14}")
 _URL = re.compile(r"https?://[^\s/?#]+[^\s?#]*")
@@ -60,7 +59,7 @@ def _twilio_problems(s: Settings) -> list[tuple[str, str | None]]:
             _required(bool(s.twilio_api_key_sid), s.twilio_api_key_secret, "an API key"),
         ),
         ("twilio_api_key_sid", _required(bool(s.twilio_api_key_secret), s.twilio_api_key_sid, "an API key")),
-        ("twilio_sms_from", _sender_problem("SMS", sms, s.twilio_sms_from, _E164, "+15551234567")),
+        ("twilio_sms_from", _sender_problem("SMS", sms, s.twilio_sms_from, E164, "+15551234567")),
         (
             "twilio_whatsapp_from",
             _sender_problem(

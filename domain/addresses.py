@@ -11,7 +11,8 @@ from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from domain import rules
 
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+"""A phone number as E.164 writes it (ITU-T E.164 section 6): a plus sign and 7 to 15 digits."""
 SHOWN_DIGITS = 4
 
 
@@ -72,7 +73,7 @@ class PhoneNumber:
     value: str
 
     def __post_init__(self) -> None:
-        if rules.applied() and not _E164.fullmatch(self.value):
+        if rules.applied() and not E164.fullmatch(self.value):
             raise InvalidValue("is not a phone number in E.164 form (+ and 7 to 15 digits)")
 
     @property

@@ -26,7 +26,8 @@ MAX_REFERENCE = 128
 MAX_TEMPLATE_VARIABLES = 100
 MAX_TEMPLATE_VALUE = 1024
 
-_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+"""A Twilio Content SID: a WhatsApp template's name."""
 _VARIABLE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
@@ -95,7 +96,7 @@ class Template:
         object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
         if not rules.applied():
             return
-        if not _CONTENT_SID.fullmatch(self.content_sid):
+        if not CONTENT_SID.fullmatch(self.content_sid):
             raise InvalidMessage("template.content_sid", "is not a Content SID (HX and 32 hex digits)")
         if len(self.variables) > MAX_TEMPLATE_VARIABLES:
             raise InvalidMessage("template.variables", f"at most {MAX_TEMPLATE_VARIABLES} variables")

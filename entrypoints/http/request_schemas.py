@@ -45,7 +45,7 @@ EMAIL_ADDRESS = Schema(
 )
 PHONE_NUMBER = Schema(
     type=OpenAPIType.STRING,
-    pattern=f"^{addresses._E164.pattern}$",
+    pattern=f"^{addresses.E164.pattern}$",
     description="E.164: a plus sign, the country code and the number, 7 to 15 digits.",
     examples=["+15551234567"],
 )
@@ -178,7 +178,7 @@ TEMPLATE_REQUEST = Schema(
     additional_properties=False,
     properties={
         "content_sid": Schema(
-            type=OpenAPIType.STRING, pattern=r"^HX[0-9a-fA-F]{32}$", examples=["HX" + "0" * 32]
+            type=OpenAPIType.STRING, pattern=f"^{messages.CONTENT_SID.pattern}$", examples=["HX" + "0" * 32]
         ),
         "variables": Schema(
             type=OpenAPIType.OBJECT,

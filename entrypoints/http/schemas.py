@@ -10,7 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from application.ports import RecordedEvent
-from domain import messages
+from domain import addresses, messages
 from domain.messages import Channel, Message, message_from_dict
 from domain.notification import Notification
 from domain.sms_length import measure
@@ -18,8 +18,8 @@ from domain.sms_length import measure
 Reference = Annotated[
     str, Meta(max_length=messages.MAX_REFERENCE, description="The client's own correlation id.")
 ]
-PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
-CONTENT_SID_PATTERN = r"^HX[0-9a-fA-F]{32}$"
+PHONE_PATTERN = f"^{addresses.E164.pattern}$"
+CONTENT_SID_PATTERN = f"^{messages.CONTENT_SID.pattern}$"
 PATTERN_RULES = {
     PHONE_PATTERN: "is not a phone number in E.164 form (+ and 7 to 15 digits)",
     CONTENT_SID_PATTERN: "is not a Content SID (HX and 32 hex digits)",
