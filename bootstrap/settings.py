@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from bootstrap.origins import origins, origins_problem
 from bootstrap.provider_settings import provider_problem
 from bootstrap.store_options import (
     PostgresTarget,
@@ -101,6 +102,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
     benchmark_baseline: bool = False
+    # browsers: CORS and the demo page (docs/frontend.md)
+    cors_allow_origins: str = ""
+    demo: bool = False
+    demo_api_origins: str = ""
 
     def __post_init__(self) -> None:
         if problem := provider_problem(self):
@@ -120,6 +125,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
                 "or NOTIFICATIONS_AZURE_ACCOUNT_URL is required with NOTIFICATIONS_QUEUE=azure"
                 " - at `$.azure_connection_string`"
             )
+        if problem := origins_problem(self.cors_allow_origins, allow_any=True):
+            raise ValueError(f"{problem} - at `$.cors_allow_origins`")
+        if problem := origins_problem(self.demo_api_origins, allow_any=False):
+            raise ValueError(f"{problem} - at `$.demo_api_origins`")
 
     @property
     def data_path(self) -> Path:
@@ -151,6 +160,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     @property
     def outbox_path(self) -> Path:
         return Path(self.outbox_dir) if self.outbox_dir else self.data_path / "outbox"
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return origins(self.cors_allow_origins)
+
+    @property
+    def demo_connect_origins(self) -> tuple[str, ...]:
+        return origins(self.demo_api_origins)
 
 
 class SettingsError(ValueError):

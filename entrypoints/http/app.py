@@ -16,6 +16,8 @@ from application.ports import EventStore, NotificationQueue
 from bootstrap.container import Container
 from entrypoints.http import baseline, providers
 from entrypoints.http.auth import BearerAuthentication
+from entrypoints.http.cors import cors_config, cors_hooks
+from entrypoints.http.demo_page import demo_routes
 from entrypoints.http.head import head_as_get
 from entrypoints.http.health import HealthController
 from entrypoints.http.notifications import NotificationsController
@@ -26,6 +28,7 @@ from entrypoints.http.request_id import request_id_middleware
 log = structlog.get_logger("notifications")
 
 UNAUTHENTICATED = ["^/health/", "^/schema", f"^{baseline.PATH}$", f"^{providers.PATH}/"]
+UNAUTHENTICATED += ["^/demo(/|$)"]  # the demo page's files; the page calls /v1 with a token
 
 
 def create_app(container: Container, run_worker: bool = True) -> Litestar:
@@ -62,6 +65,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             providers.provider_routes(container),
             swagger_ui_assets(),
             *([baseline.baseline] if settings.benchmark_baseline else []),
+            *([demo_routes(settings.demo_connect_origins)] if settings.demo else []),
         ],
         dependencies={
             "event_store": Provide(event_store, sync_to_thread=False),
@@ -75,6 +79,8 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
         logging_config=None,
         lifespan=[lifespan],
         openapi_config=openapi_config(),
+        cors_config=cors_config(settings.cors_origins),
+        before_send=cors_hooks(settings.cors_origins),
     )
     describe(app)
     # Outermost, so that answers made before any route (401, 404, 405) carry the request id too.

@@ -1,0 +1,60 @@
+"""CORS for browser frontends, by Litestar's own support (`CORSConfig`), from
+`NOTIFICATIONS_CORS_ALLOW_ORIGINS`.
+
+An allowed origin's preflight (OPTIONS with `Origin` and `Access-Control-Request-Method`) for
+GET, HEAD or POST with `Authorization`, `Content-Type`, `Idempotency-Key` or `X-Request-ID`
+answers 204; any other origin, method or header answers 400 without `Access-Control-Allow-Origin`.
+Every answer to an allowed origin, 401 and other problem details included, carries
+`Access-Control-Allow-Origin: <origin>` and exposes the headers a frontend reads (Fetch standard,
+"CORS protocol"). Tokens are bearer headers, never cookies: `Access-Control-Allow-Credentials` is
+never sent, which also makes `*` (any origin) safe to allow.
+"""
+
+from __future__ import annotations
+
+from litestar.config.cors import CORSConfig
+from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+
+from bootstrap.origins import ANY
+
+ALLOWED_METHODS = ["GET", "HEAD", "POST"]
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"]
+EXPOSED_HEADERS = ["Location", "X-Request-ID", "Retry-After", "WWW-Authenticate"]
+PREFLIGHT_CACHE_SECONDS = 600
+
+
+def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
+    """Litestar's CORS for these origins (`("*",)`: any); None, CORS off, when there are none."""
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(origins),
+        allow_methods=list(ALLOWED_METHODS),  # type: ignore[arg-type]  # Litestar's Method literals
+        allow_headers=list(ALLOWED_HEADERS),
+        expose_headers=list(EXPOSED_HEADERS),
+        allow_credentials=False,
+        max_age=PREFLIGHT_CACHE_SECONDS,
+    )
+
+
+def cors_hooks(origins: tuple[str, ...]) -> list[BeforeMessageSendHookHandler]:
+    """`Vary: Origin` on every answer when `Access-Control-Allow-Origin` depends on the origin.
+
+    Litestar adds it only to the answers it gives an allowed origin; the Fetch standard (CORS
+    protocol and HTTP caches) asks for it on the others too, those without `Origin` included, so
+    that no cache hands one origin's answer to another.
+    """
+    return [_vary_by_origin] if origins and origins != (ANY,) else []
+
+
+async def _vary_by_origin(message: Message, scope: Scope) -> None:
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers", ()))
+    vary = [(index, value) for index, (name, value) in enumerate(headers) if name.lower() == b"vary"]
+    if not vary:
+        headers.append((b"vary", b"Origin"))
+    elif not any(b"origin" in value.lower() for _, value in vary):
+        index, value = vary[0]
+        headers[index] = (b"vary", value + b", Origin")
+    message["headers"] = headers
