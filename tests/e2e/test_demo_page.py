@@ -7,6 +7,7 @@ same process under another name, so another origin for the browser, which must p
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Request, Route
 
 from tests.e2e import browser
-from tests.e2e.conftest import Service
+from tests.e2e.conftest import ROOT, Service
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +27,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     service.start()
     yield service
     service.terminate()
+
+
+@pytest.fixture(scope="module")
+def bearer(service: Service) -> str:
+    return browser.token(service)
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +61,9 @@ def origins(service: Service) -> tuple[str, str]:
 
 
 def test_an_sms_sent_from_another_origin_ends_in_a_delivered_toast(
-    service: Service, context: BrowserContext, requests_logged: Any
+    service: Service, context: BrowserContext, bearer: str, requests_logged: Any
 ) -> None:
     page_origin, api = origins(service)
-    bearer = browser.token(service)
     page = browser.open_demo(context, page_origin, api, bearer)
     seen: list[Request] = []
     page.on("request", lambda request: seen.append(request))
@@ -82,10 +87,10 @@ def test_an_sms_sent_from_another_origin_ends_in_a_delivered_toast(
 
 
 def test_an_email_the_service_refuses_ends_in_a_refused_toast(
-    service: Service, context: BrowserContext
+    service: Service, context: BrowserContext, bearer: str
 ) -> None:
     page_origin, api = origins(service)
-    page = browser.open_demo(context, page_origin, api, browser.token(service))
+    page = browser.open_demo(context, page_origin, api, bearer)
 
     browser.send_email(page, "alice@example.org", "Your statement", "It is ready.")
 
@@ -95,10 +100,10 @@ def test_an_email_the_service_refuses_ends_in_a_refused_toast(
 
 
 def test_a_page_on_an_origin_the_api_does_not_allow_says_it_could_not_send(
-    service: Service, context: BrowserContext, requests_logged: Any
+    service: Service, context: BrowserContext, bearer: str, requests_logged: Any
 ) -> None:
     allowed, other = origins(service)
-    page = browser.open_demo(context, other, allowed, browser.token(service))  # the other way round
+    page = browser.open_demo(context, other, allowed, bearer)  # the other way round
 
     browser.send_sms(page, "+15551234567", "Never sent")
 
@@ -111,7 +116,7 @@ def test_a_page_on_an_origin_the_api_does_not_allow_says_it_could_not_send(
 
 
 def test_a_refused_token_and_a_bad_field_show_their_problem_details(
-    service: Service, context: BrowserContext
+    service: Service, context: BrowserContext, bearer: str
 ) -> None:
     page_origin, api = origins(service)
     page = browser.open_demo(context, page_origin, api, "not-a-token")
@@ -120,7 +125,7 @@ def test_a_refused_token_and_a_bad_field_show_their_problem_details(
     shown = browser.error(page)
     assert "Unauthorized (HTTP 401)" in shown and "Request id: " in shown
 
-    page.fill("#token", browser.token(service))
+    page.fill("#token", bearer)
     browser.send_sms(page, "12345", "Hello")
     page.wait_for_selector("#error li")
     shown = browser.error(page)
@@ -130,10 +135,10 @@ def test_a_refused_token_and_a_bad_field_show_their_problem_details(
 
 
 def test_a_send_retried_after_a_network_failure_keeps_its_idempotency_key(
-    service: Service, context: BrowserContext
+    service: Service, context: BrowserContext, bearer: str
 ) -> None:
     page_origin, api = origins(service)
-    page = browser.open_demo(context, page_origin, api, browser.token(service))
+    page = browser.open_demo(context, page_origin, api, bearer)
     keys: list[str] = []
 
     def cut_the_first(route: Route) -> None:
@@ -158,3 +163,20 @@ def test_the_page_is_served_with_a_policy_that_allows_only_itself_and_the_api(se
     policy = answer.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "default-src 'none'" in policy
     assert f"connect-src 'self' {' '.join(reversed(origins(service)))}" in policy
+
+
+def test_the_fetch_example_of_the_frontend_guide_sends_and_waits_from_another_origin(
+    service: Service, context: BrowserContext, bearer: str
+) -> None:
+    page_origin, api = origins(service)
+    guide = (ROOT / "docs" / "frontend.md").read_text()
+    example = guide.split("## A fetch() example", 1)[1].split("```js\n", 1)[1].split("```", 1)[0]
+    code = re.sub(r'const API = "[^"]+";', f'const API = "{api}";', example).replace("export ", "")
+    page = browser.open_demo(context, page_origin, api, "")
+
+    view = page.evaluate(
+        f"async ([token, message]) => {{ {code}; return await sendAndWait(token, message); }}",
+        [bearer, {"channel": "sms", "to": "+15551234567", "body": "From the guide"}],
+    )
+
+    assert view["status"] == "delivered" and view["channel"] == "sms"
