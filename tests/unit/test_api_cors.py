@@ -85,6 +85,14 @@ def test_a_preflight_for_another_origin_method_or_header_is_refused(
 
     assert answer.status_code == 400
     assert "Access-Control-Allow-Origin" not in answer.headers
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    problem = answer.json()
+    assert (problem["status"], problem["title"], problem["instance"]) == (
+        400,
+        "Bad request",
+        "/v1/notifications",
+    )
+    assert problem["detail"].startswith("Disallowed CORS ")
 
 
 def test_an_accepted_notification_is_readable_with_its_location_by_an_allowed_origin(

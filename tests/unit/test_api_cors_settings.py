@@ -48,8 +48,14 @@ def test_a_lone_star_allows_any_origin_without_credentials(tmp_path: Path) -> No
         )
         answer = client.get("/health/live", headers={"Origin": "https://anywhere.example"})
 
+        refused = client.options(
+            "/v1/notifications",
+            headers={"Origin": "https://anywhere.example", "Access-Control-Request-Method": "PATCH"},
+        )
+
         assert preflight.status_code == 204
         assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+        assert refused.status_code == 400 and refused.json()["detail"].startswith("Disallowed CORS method")
         assert answer.headers["Access-Control-Allow-Origin"] == "*"
         assert "Location" in answer.headers["Access-Control-Expose-Headers"]
         for response in (preflight, answer):
