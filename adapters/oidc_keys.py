@@ -66,17 +66,18 @@ class ProviderKeys:
         """Returns the published key with this id (None: the only key, if there is one), or None.
 
         An unknown id makes one fetch of the key set, unless a token made one in the last
-        `refetch_interval` seconds; while the provider is down, the cached keys still answer.
+        `refetch_interval` seconds (a first key set loaded does not count; a failed try does);
+        while the provider is down, the cached keys still answer.
         """
         if (found := self._cached(kid)) is not None:
             return found
         if self._loading is None:
-            now = self.monotonic()
-            last = self._last_fetch_by_token
+            now, last = self.monotonic(), self._last_fetch_by_token
             if last is not None and now - last < self.refetch_interval:
                 return None
             self._last_fetch_by_token = now
-            self._loading = asyncio.create_task(self._load())
+            first = last if not self._keys else now
+            self._loading = asyncio.create_task(self._load(counted_if_first=first))
         await asyncio.shield(self._loading)
         return self._cached(kid)
 
@@ -91,12 +92,14 @@ class ProviderKeys:
             return next(iter(self._keys.values()))
         return self._keys.get(kid) if kid is not None else None
 
-    async def _load(self) -> None:
+    async def _load(self, counted_if_first: float | None = None) -> None:
         try:
             keys = await self._fetch_keys()
         except ProviderUnavailable as error:
             log.warning("oidc.keys_unavailable", issuer=self.issuer, error=str(error), cached=len(self._keys))
         else:
+            if not self._keys:
+                self._last_fetch_by_token = counted_if_first
             self._keys = keys
             log.info("oidc.keys_loaded", issuer=self.issuer, kids=sorted(str(k) for k in keys))
         finally:
