@@ -108,7 +108,8 @@ def _key_for(jwk: JsonObject, algorithm: str) -> jwt.PyJWK:
         fixed = algorithm if algorithm in ("RS256", "PS256") else "RS256"
     elif fixed is None and jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
         fixed = "ES256"
-    if fixed != algorithm or ACCEPTED.get(algorithm) != jwk.get("kty"):
+    wrong_curve = jwk.get("kty") == "EC" and jwk.get("crv") != "P-256"
+    if fixed != algorithm or ACCEPTED.get(algorithm) != jwk.get("kty") or wrong_curve:
         raise InvalidToken("the token's algorithm is not the one its key is for")
     try:
         return jwt.PyJWK(jwk, algorithm)

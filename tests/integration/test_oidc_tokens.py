@@ -170,8 +170,14 @@ async def test_each_algorithm_the_key_allows_is_accepted(
 )
 async def test_an_algorithm_the_key_does_not_fix_is_refused(published: JsonObject, algorithm: str) -> None:
     verifier = tokens(FakeProvider(published))
-    with pytest.raises(InvalidToken):
+    with pytest.raises(InvalidToken, match=r"algorithm|RS256, PS256 or ES256"):
         await verifier.verify(RSA.sign(claims(), algorithm))
+
+
+async def test_an_ec_key_on_another_curve_is_not_taken_for_es256() -> None:
+    verifier = tokens(FakeProvider(public(EC, crv="P-384", alg="ES256")))
+    with pytest.raises(InvalidToken, match="not the one its key is for"):
+        await verifier.verify(EC.sign(claims(), "ES256"))
 
 
 async def test_a_symmetric_key_in_the_key_set_is_never_used() -> None:
