@@ -95,7 +95,7 @@ class ProviderKeys:
     async def _load(self, counted_if_first: float | None = None) -> None:
         try:
             keys = await self._fetch_keys()
-        except ProviderUnavailable as error:
+        except Exception as error:  # whatever the provider answers, keep the keys we have: never a 5xx
             log.warning("oidc.keys_unavailable", issuer=self.issuer, error=str(error), cached=len(self._keys))
         else:
             if not self._keys:

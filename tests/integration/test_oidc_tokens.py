@@ -142,6 +142,14 @@ async def test_a_failed_first_try_also_waits_30_seconds_before_the_next() -> Non
     assert (await verifier.verify(RSA.sign(claims(), "RS256"))).client == "web-banking"
 
 
+@pytest.mark.parametrize("answer", [{"keys": "none"}, {"keys": [{"kty": "RSA", "kid": "rsa-1", "n": "?"}]}])
+async def test_a_key_set_that_cannot_be_read_is_a_401_not_a_5xx(answer: JsonObject) -> None:
+    provider = FakeProvider()
+    provider.keys = answer["keys"]
+    with pytest.raises(InvalidToken):
+        await tokens(provider).verify(RSA.sign(claims(), "RS256"))
+
+
 async def test_a_discovery_document_naming_another_issuer_gives_no_keys() -> None:
     verifier = tokens(FakeProvider(public(RSA), issuer="https://evil.example"))
     with pytest.raises(InvalidToken, match="publishes"):
