@@ -23,6 +23,9 @@ JsonObject = dict[str, Any]
 Fetch = Callable[[str], Awaitable[JsonObject]]
 REFETCH_INTERVAL = 30.0
 """Seconds between two fetches that tokens caused: unknown key ids cannot make us hammer the provider."""
+MAX_AGE = 600.0
+"""Seconds after which a token whose key is cached starts a refresh in the background, so that keys
+the provider withdrew stop being accepted (as panva's jose caches a key set: 10 minutes)."""
 FETCH_TIMEOUT = 5.0
 """Seconds one request to the provider may take: a request waiting for keys waits at most this twice."""
 
@@ -53,10 +56,13 @@ class ProviderKeys:
         issuer: str,
         fetch: Fetch = fetch_json,
         refetch_interval: float = REFETCH_INTERVAL,
+        max_age: float = MAX_AGE,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.issuer = issuer
         self.fetch, self.refetch_interval, self.monotonic = fetch, refetch_interval, monotonic
+        self.max_age = max_age
+        self._loaded_at = 0.0
         self._jwks_uri: str | None = None
         self._keys: dict[str | None, JsonObject] = {}
         self._loading: asyncio.Task[None] | None = None
@@ -70,16 +76,24 @@ class ProviderKeys:
         while the provider is down, the cached keys still answer.
         """
         if (found := self._cached(kid)) is not None:
+            if self.monotonic() - self._loaded_at >= self.max_age and self._may_fetch():
+                self._loading = asyncio.create_task(self._load())  # the request does not wait
             return found
         if self._loading is None:
-            now, last = self.monotonic(), self._last_fetch_by_token
-            if last is not None and now - last < self.refetch_interval:
+            first = self._last_fetch_by_token
+            if not self._may_fetch():
                 return None
-            self._last_fetch_by_token = now
-            first = last if not self._keys else now
             self._loading = asyncio.create_task(self._load(counted_if_first=first))
         await asyncio.shield(self._loading)
         return self._cached(kid)
+
+    def _may_fetch(self) -> bool:
+        """Whether a token may start a fetch now; if so, the fetch counts from now."""
+        now, last = self.monotonic(), self._last_fetch_by_token
+        if self._loading is not None or (last is not None and now - last < self.refetch_interval):
+            return False
+        self._last_fetch_by_token = now
+        return True
 
     def start_loading(self) -> None:
         """Starts fetching the key set in the background (at start-up): a provider that is down is
@@ -100,7 +114,7 @@ class ProviderKeys:
         else:
             if not self._keys:
                 self._last_fetch_by_token = counted_if_first
-            self._keys = keys
+            self._keys, self._loaded_at = keys, self.monotonic()
             log.info("oidc.keys_loaded", issuer=self.issuer, kids=sorted(str(k) for k in keys))
         finally:
             self._loading = None

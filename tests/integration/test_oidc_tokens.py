@@ -127,6 +127,25 @@ async def test_a_provider_that_is_down_leaves_the_cached_keys_in_use() -> None:
     assert (await verifier.verify(RSA.sign(claims(jti="new"), "RS256"))).client == "web-banking"
 
 
+async def test_after_10_minutes_a_known_key_refreshes_the_set_in_the_background() -> None:
+    provider, clock = FakeProvider(public(RSA), public(EC)), Clock()
+    verifier = tokens(provider, clock)
+    await verifier.verify(RSA.sign(claims(), "RS256"))
+    provider.keys = [public(EC)]  # the provider withdraws its RSA key
+    clock.now += 599
+    await verifier.verify(RSA.sign(claims(jti="1"), "RS256"))
+    assert provider.key_set_fetches == 1
+    clock.now += 1
+    provider.gate = asyncio.Event()
+    await verifier.verify(RSA.sign(claims(jti="2"), "RS256"))  # answered from the cache, without waiting
+    provider.gate.set()
+    for _ in range(10):  # lets the background fetch finish: the fake answers at once
+        await asyncio.sleep(0)
+    assert provider.key_set_fetches == 2
+    with pytest.raises(InvalidToken, match="publishes"):
+        await verifier.verify(RSA.sign(claims(jti="3"), "RS256"))
+
+
 async def test_a_failed_first_try_also_waits_30_seconds_before_the_next() -> None:
     provider, clock = FakeProvider(public(RSA)), Clock()
     provider.down = True
