@@ -36,9 +36,17 @@ class OidcTokens:
         self.keys, self.issuer, self.audience = keys, keys.issuer, audience
         self.client_claims = list(dict.fromkeys([client_claim, "client_id", "sub"]))
         self._verified: dict[str, TokenClaims] = {}
+        self._routes: dict[str, bool] = {}
 
     def issued(self, token: str) -> bool:
-        return token in self._verified or _unverified_issuer(token) == self.issuer
+        # Remembered per token: reading the payload costs more than the rest of the check of a
+        # token verified before, and the same tokens come back on every request.
+        known = self._routes.get(token)
+        if known is None:
+            if len(self._routes) >= VERIFIED_CACHE_SIZE:
+                self._routes.clear()
+            known = self._routes[token] = _unverified_issuer(token) == self.issuer
+        return known
 
     async def verify(self, token: str) -> TokenClaims:
         claims = self._verified.get(token)
