@@ -204,3 +204,14 @@ def test_the_service_starts_while_the_provider_is_down_and_takes_its_tokens_once
     own_provider.start()
     answer = post(own_service, own_provider.token())
     assert answer.status_code == 202, answer.text
+
+
+def test_the_providers_tokens_never_reach_the_log(service: Service, provider: OpenIdProvider) -> None:
+    good, bad = provider.token(), _tampered(provider)
+    assert post(service, good).status_code == 202
+    assert post(service, bad).status_code == 401
+    logged = service.log.read_text()
+    assert logged.count('"http.request"') >= 2  # the requests were logged, without their tokens
+    for token in (good, bad):
+        assert token not in logged
+        assert token.split(".")[2] not in logged
