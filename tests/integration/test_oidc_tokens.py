@@ -146,6 +146,20 @@ async def test_after_10_minutes_a_known_key_refreshes_the_set_in_the_background(
         await verifier.verify(RSA.sign(claims(jti="3"), "RS256"))
 
 
+async def test_a_key_republished_for_another_algorithm_no_longer_takes_the_old_one() -> None:
+    provider, clock = FakeProvider(public(RSA)), Clock()
+    verifier = tokens(provider, clock)
+    await verifier.verify(RSA.sign(claims(), "RS256"))
+    provider.keys = [public(RSA, alg="PS256")]
+    clock.now += 600
+    await verifier.verify(RSA.sign(claims(jti="1"), "RS256"))  # starts the refresh
+    for _ in range(10):
+        await asyncio.sleep(0)
+    with pytest.raises(InvalidToken, match="not the one its key is for"):
+        await verifier.verify(RSA.sign(claims(jti="2"), "RS256"))
+    assert (await verifier.verify(RSA.sign(claims(jti="3"), "PS256"))).client == "web-banking"
+
+
 async def test_a_failed_first_try_also_waits_30_seconds_before_the_next() -> None:
     provider, clock = FakeProvider(public(RSA)), Clock()
     provider.down = True
