@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import structlog
 
 from application.errors import Conflict, InvalidToken, NotFound
-from application.ports import Clock, EventStore, TokenAuthority, TokenClaims
+from application.ports import Clock, EventStore, IdentityProviderTokens, TokenAuthority, TokenClaims
 from domain.access import REGISTER_ID, AccessTokens, Scope, TokenRecord
 
 log = structlog.get_logger("notifications")
@@ -20,16 +20,26 @@ Change = Callable[[AccessTokens], None]
 
 @dataclass(frozen=True)
 class Principal:
+    """Who a request speaks for. `token_id` names a token of our register; None for a token from
+    the identity provider, which the register does not know (nor can `token revoke` reach)."""
+
     client: str
     scopes: frozenset[Scope]
-    token_id: UUID
+    token_id: UUID | None
 
 
 class Access:
-    def __init__(self, store: EventStore, authority: TokenAuthority, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        authority: TokenAuthority,
+        clock: Clock,
+        identity_provider: IdentityProviderTokens | None = None,
+    ) -> None:
         self.store = store
         self.authority = authority
         self.clock = clock
+        self.identity_provider = identity_provider
         self._revoked: frozenset[UUID] = frozenset()
 
     async def issue_token(
@@ -61,8 +71,16 @@ class Access:
         """Reads the revocations recorded by any process since the last refresh."""
         self._revoked = (await self._register()).revoked
 
-    def authenticate(self, token: str) -> Principal:
-        """Returns who the token speaks for. Raises InvalidToken, also for a revoked token."""
+    async def authenticate(self, token: str) -> Principal:
+        """Returns who the token speaks for. Raises InvalidToken, also for a revoked token.
+
+        A token naming the identity provider as its issuer is verified by the provider's keys
+        only; any other by our own key only. The issuer chooses, the signature decides.
+        """
+        provider = self.identity_provider
+        if provider is not None and provider.issued(token):
+            claims = await provider.verify(token)
+            return Principal(claims.client, frozenset(claims.scopes), None)
         claims = self.authority.verify(token)
         if claims.token_id in self._revoked:
             raise InvalidToken("the token has been revoked")

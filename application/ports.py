@@ -81,7 +81,10 @@ class StatusUpdate:
 
 @dataclass(frozen=True)
 class TokenClaims:
-    token_id: UUID
+    """What a verified bearer token says: `token_id` is the register's id of a token this service
+    issued, None for one from the identity provider (which keeps no register here)."""
+
+    token_id: UUID | None
     client: str
     scopes: tuple[Scope, ...]
     issued_at: datetime
@@ -196,6 +199,20 @@ class TokenAuthority(Protocol):
 
     def verify(self, token: str) -> TokenClaims:
         """Returns the claims of a well-signed, current token. Raises InvalidToken."""
+
+
+@runtime_checkable
+class IdentityProviderTokens(Protocol):
+    """Access tokens issued by an OpenID provider (the bank's), next to the tokens we issue."""
+
+    def issued(self, token: str) -> bool:
+        """Whether the token names this provider as its issuer (`iss`). Read without checking the
+        signature, only to choose who verifies the token; never a reason to accept it."""
+
+    async def verify(self, token: str) -> TokenClaims:
+        """Returns the claims of a current token signed with one of the provider's published keys
+        for this service's audience. Raises InvalidToken. May wait for one fetch of the provider's
+        keys (an unknown key id); never for more."""
 
 
 @runtime_checkable

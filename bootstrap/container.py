@@ -22,6 +22,7 @@ from application.notifications import Notifications
 from application.relay import Relay
 from application.status_updates import StatusUpdates
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
+from bootstrap.identity_provider import identity_provider
 from bootstrap.settings import Settings
 from entrypoints.worker import Worker
 
@@ -120,7 +121,14 @@ class Container(containers.DeclarativeContainer):
     )
 
     notifications = providers.Singleton(Notifications, store=grouped_store)
-    access = providers.Singleton(Access, store=grouped_store, authority=token_authority, clock=clock)
+    identity_provider = providers.Singleton(identity_provider, settings)
+    access = providers.Singleton(
+        Access,
+        store=grouped_store,
+        authority=token_authority,
+        clock=clock,
+        identity_provider=identity_provider,
+    )
     deliveries = providers.Singleton(
         Deliveries,
         store=grouped_store,

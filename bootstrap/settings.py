@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from bootstrap.origins import origins, origins_problem
+from bootstrap.identity_provider import oidc_problem
 from bootstrap.provider_settings import provider_problem
 from bootstrap.store_options import (
     PostgresTarget,
@@ -86,6 +87,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     jwt_public_key_file: str = ""
     jwt_issuer: str = "notifications"
     jwt_audience: str = "notifications-api"
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_client_claim: str = "azp"
     max_attempts: Annotated[int, Meta(ge=1, le=100)] = 5
     retry_base_delay: Positive = 1.0
     retry_max_delay: Positive = 300.0
@@ -118,6 +122,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
             raise ValueError("must be at least 32 characters - at `$.jwt_secret`")
         if not self.jwt_algorithm.startswith("HS") and not self.jwt_public_key_file:
             raise ValueError(f"is required with {self.jwt_algorithm} - at `$.jwt_public_key_file`")
+        if problem := oidc_problem(self):
+            raise ValueError(problem)
         if self.queue == "sqs" and not self.sqs_queue_url:
             raise ValueError("is required with NOTIFICATIONS_QUEUE=sqs - at `$.sqs_queue_url`")
         if self.queue == "azure" and not (self.azure_connection_string or self.azure_account_url):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 from uuid import UUID
 
-from application.errors import DeliveryError, ForgedCallback
-from application.ports import Progress, StatusUpdate
+from application.errors import DeliveryError, ForgedCallback, InvalidToken
+from application.ports import Progress, StatusUpdate, TokenClaims
+from domain.access import Scope
 from domain.notification import Notification, Receipt
 
 
@@ -57,3 +58,21 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.current
+
+
+class FakeIdentityProvider:
+    """Claims the tokens that start with `idp.`; records the tokens it was asked to verify."""
+
+    def __init__(self, client: str = "web-banking", scopes: tuple[Scope, ...] = (Scope.SEND,)) -> None:
+        self.client, self.scopes = client, scopes
+        self.verified: list[str] = []
+
+    def issued(self, token: str) -> bool:
+        return token.startswith("idp.")
+
+    async def verify(self, token: str) -> TokenClaims:
+        self.verified.append(token)
+        if token.endswith(".bad"):
+            raise InvalidToken("badly signed")
+        now = datetime.now(UTC)
+        return TokenClaims(None, self.client, self.scopes, now, now + timedelta(minutes=5))

@@ -47,6 +47,8 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
         access = container.access()
         await access.refresh_revocations()
         refreshing = asyncio.create_task(_follow_revocations(access, settings.revocation_refresh))
+        if (identity_provider := container.identity_provider()) is not None:
+            identity_provider.keys.start_loading()  # the service starts even if the provider is down
         worker = container.worker() if run_worker else None
         if worker:
             worker.start()

@@ -32,14 +32,14 @@ class BearerAuthentication:
             and scope["method"] != "OPTIONS"
             and not self.exclude.match(scope["path"])
         ):
-            principal = self._authenticate(scope)
+            principal = await self._authenticate(scope)
             needed = scope["route_handler"].opt.get("scope")
             if needed is not None and needed not in principal.scopes:
                 raise PermissionDeniedException(f"the token lacks the {needed} scope")
             scope["user"], scope["auth"] = principal, principal.token_id
         await self.app(scope, receive, send)
 
-    def _authenticate(self, scope: Scope) -> Principal:
+    async def _authenticate(self, scope: Scope) -> Principal:
         value = field_value(next((v for k, v in scope["headers"] if k == b"authorization"), b"")).decode(
             "latin-1"
         )
@@ -47,7 +47,7 @@ class BearerAuthentication:
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("a bearer token is required", 'Bearer realm="notifications"')
         try:
-            principal = self.access.authenticate(token.strip())
+            principal = await self.access.authenticate(token.strip())
         except InvalidToken as error:
             raise _unauthorized(str(error), 'Bearer realm="notifications", error="invalid_token"') from None
         structlog.contextvars.bind_contextvars(client=principal.client)

@@ -22,7 +22,7 @@ def clock(container: Container) -> FixedClock:
 
 async def test_an_issued_token_speaks_for_its_client_and_scopes(container: Container) -> None:
     record, token = await container.access().issue_token("bank", [Scope.SEND], timedelta(days=1))
-    principal = container.access().authenticate(token)
+    principal = await container.access().authenticate(token)
     assert (principal.client, principal.scopes, principal.token_id) == ("bank", {Scope.SEND}, record.id)
 
 
@@ -37,25 +37,25 @@ async def test_an_expired_token_is_refused(container: Container, clock: FixedClo
     # issued by a clock far in the past, so it expired long ago
     _, token = await container.access().issue_token("bank", list(Scope), timedelta(seconds=1))
     with pytest.raises(InvalidToken, match="expired"):
-        container.access().authenticate(token)
+        await container.access().authenticate(token)
 
 
 async def test_a_revoked_token_is_refused_by_this_process_at_once(container: Container) -> None:
     record, token = await container.access().issue_token("bank", list(Scope), timedelta(days=1))
     await container.access().revoke_token(record.id)
     with pytest.raises(InvalidToken, match="revoked"):
-        container.access().authenticate(token)
+        await container.access().authenticate(token)
 
 
 async def test_a_revocation_reaches_another_process_on_its_next_refresh(container: Container) -> None:
     record, token = await container.access().issue_token("bank", list(Scope), timedelta(days=1))
     elsewhere = Access(container.event_store(), container.token_authority(), container.clock())
     await elsewhere.refresh_revocations()
-    elsewhere.authenticate(token)
+    await elsewhere.authenticate(token)
     await container.access().revoke_token(record.id)
     await elsewhere.refresh_revocations()
     with pytest.raises(InvalidToken):
-        elsewhere.authenticate(token)
+        await elsewhere.authenticate(token)
 
 
 async def test_revoking_twice_records_one_revocation(container: Container) -> None:
