@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from bootstrap.origins import origins, origins_problem
 from bootstrap.identity_provider import oidc_problem
+from bootstrap.origins import origins, origins_problem
 from bootstrap.provider_settings import provider_problem
 from bootstrap.store_options import (
     PostgresTarget,
