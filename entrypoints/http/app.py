@@ -16,6 +16,7 @@ from application.ports import EventStore, NotificationQueue
 from bootstrap.container import Container
 from entrypoints.http import baseline, providers
 from entrypoints.http.auth import BearerAuthentication
+from entrypoints.http.fineract_mount import fineract_mount
 from entrypoints.http.head import head_as_get
 from entrypoints.http.health import HealthController
 from entrypoints.http.notifications import NotificationsController
@@ -30,6 +31,7 @@ UNAUTHENTICATED = ["^/health/", "^/schema", f"^{baseline.PATH}$", f"^{providers.
 
 def create_app(container: Container, run_worker: bool = True) -> Litestar:
     settings = container.settings()
+    fineract = fineract_mount(container) if settings.fineract else None
 
     def event_store() -> EventStore:
         store: EventStore = container.event_store()
@@ -62,18 +64,23 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             providers.provider_routes(container),
             swagger_ui_assets(),
             *([baseline.baseline] if settings.benchmark_baseline else []),
+            *([fineract.router] if fineract else []),
         ],
         dependencies={
             "event_store": Provide(event_store, sync_to_thread=False),
             "queue": Provide(queue, sync_to_thread=False),
         },
         middleware=[
-            DefineMiddleware(BearerAuthentication, access=container.access(), exclude=UNAUTHENTICATED)
+            DefineMiddleware(
+                BearerAuthentication,
+                access=container.access(),
+                exclude=UNAUTHENTICATED + (fineract.paths if fineract else []),
+            )
         ],
         exception_handlers={Exception: problem_response},
         request_max_body_size=settings.max_request_bytes,
         logging_config=None,
-        lifespan=[lifespan],
+        lifespan=[lifespan, *([fineract.lifespan] if fineract else [])],
         openapi_config=openapi_config(),
     )
     describe(app)
