@@ -78,7 +78,7 @@ def test_fineract_s_batches_are_stored_delivered_and_reported_on_the_encoded_pat
 
     events = exported(fineract, "default")
     requested = [e["data"] for e in events if e["type"] == "Requested"]
-    assert [(r["reference"], r["message"]["body"]) for r in requested][0] == ("1", TEXT)
+    assert (requested[0]["reference"], requested[0]["message"]["body"]) == ("1", TEXT)
     assert {e["type"] for e in events} >= {"TenantAdded", "Requested", "Delivered", "Refused"}
 
 

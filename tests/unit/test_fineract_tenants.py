@@ -6,9 +6,9 @@ import pytest
 
 from application.fineract_tenants import TenantKeys, TenantRefused, key_hash
 from bootstrap.container import Container
+from domain.addresses import InvalidValue
 from domain.fineract import REGISTER_ID, InvalidTenant, TenantExists, UnknownTenant
 from domain.fineract_numbers import NationalNumber, to_e164
-from domain.addresses import InvalidValue
 
 
 @pytest.fixture
