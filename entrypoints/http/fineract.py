@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from application.fineract import FineractGateway, FineractSms
 from application.fineract_tenants import TenantKeys, TenantRefused
-from entrypoints.http.fineract_json import ReportRow, SmsBridge, SmsIn, gson, report_row
+from entrypoints.http.fineract_json import Batch, ReportRequest, ReportRow, SmsBridge, gson, report_row
 from entrypoints.http.json_bodies import check_json_body
 
 TENANT_HEADER = "Fineract-Platform-TenantId"
@@ -57,7 +57,7 @@ def fineract_routes(
     async def send(request: Request[Any, Any, Any]) -> Response[bytes]:
         """Take a batch of SMS: each new one is stored (refused with its reason if it cannot be
         sent) in one transaction before the 202; a repeated internalId creates nothing."""
-        batch = await _decoded(request, list[SmsIn])
+        batch = await _decoded(request, Batch)
         items = [FineractSms(s.internal_id, s.mobile_number or "", s.message or "") for s in batch]
         await gateway.accept(request.state.tenant, items)
         return Response(b"", status_code=HTTP_202_ACCEPTED, media_type="text/plain")  # Fineract ignores it
@@ -65,7 +65,7 @@ def fineract_routes(
     @post("/sms/report", status_code=HTTP_200_OK, include_in_schema=False)
     async def report(request: Request[Any, Any, Any]) -> Response[bytes]:
         """Report on SMS by internalId: one row per id, in order, as Fineract reads them."""
-        ids = await _decoded(request, list[int])
+        ids = await _decoded(request, ReportRequest)
         rows: list[ReportRow] = [report_row(r) for r in await gateway.report(request.state.tenant, ids)]
         return Response(gson(rows), media_type=JSON)
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 from application.fineract import Report
+
+MAX_ITEMS = 5000
+"""The most SMS in a batch, and ids in a report request; Fineract sends pages of 200."""
+InternalId = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+"""Fineract's ids are Java `Long`s."""
 
 # Gson's default HtmlSafe escaping (com.google.gson.stream.JsonWriter): these characters are
 # written as \u00XX; they occur only inside strings, so the bytes can be replaced after encoding.
@@ -15,13 +22,17 @@ class SmsIn(msgspec.Struct, rename="camel"):
     """`SmsMessageApiQueueResourceData`: Gson leaves null fields out (`tenantId` of triggered SMS,
     `createdOnDate`, `sourceAddress`); `tenantId` is not trusted, the authenticated header is."""
 
-    internal_id: int
+    internal_id: InternalId
     mobile_number: str | None = None
     message: str | None = None
     tenant_id: str | None = None
     provider_id: int | None = None
     created_on_date: str | None = None
     source_address: str | None = None
+
+
+Batch = Annotated[list[SmsIn], msgspec.Meta(max_length=MAX_ITEMS)]
+ReportRequest = Annotated[list[InternalId], msgspec.Meta(max_length=MAX_ITEMS)]
 
 
 class ReportRow(msgspec.Struct, rename="camel"):
