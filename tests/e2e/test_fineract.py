@@ -80,6 +80,9 @@ def test_fineract_s_batches_are_stored_delivered_and_reported_on_the_encoded_pat
     requested = [e["data"] for e in events if e["type"] == "Requested"]
     assert (requested[0]["reference"], requested[0]["message"]["body"]) == ("1", TEXT)
     assert {e["type"] for e in events} >= {"TenantAdded", "Requested", "Delivered", "Refused"}
+    fineract.terminate()
+    log = fineract.log.read_text()
+    assert [s for s in (key, "712345678", "0712345679", "loan", "Deposit received") if s in log] == []
 
 
 def test_a_repeated_batch_creates_nothing_and_two_tenants_keep_their_own_ids(fineract: Service) -> None:
