@@ -8,6 +8,7 @@ Calls authenticate with `Fineract-Platform-TenantId` and `Fineract-Tenant-App-Ke
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -32,7 +33,7 @@ ROUTES = ("/sms", "/sms/report", "/smsbridges")
 def fineract_paths(prefix: str) -> list[str]:
     """Patterns of the paths this API serves under `prefix`, for the bearer middleware to skip."""
     base = prefix.rstrip("/")
-    return [f"^{base}{route}$" for route in ROUTES]
+    return [f"^{re.escape(base + route)}$" for route in ROUTES]
 
 
 def fineract_routes(
