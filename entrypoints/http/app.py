@@ -84,6 +84,8 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
         openapi_config=openapi_config(),
     )
     describe(app)
+    if fineract:
+        fineract.describe(app)
     # Outermost, so that answers made before any route (401, 404, 405) carry the request id too.
     app.asgi_handler = request_id_middleware(head_as_get(app.asgi_handler))
     return app

@@ -21,7 +21,16 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from application.fineract import FineractGateway, FineractSms
 from application.fineract_tenants import TenantKeys, TenantRefused
-from entrypoints.http.fineract_json import Batch, ReportRequest, ReportRow, SmsBridge, gson, report_row
+from entrypoints.http.fineract_json import (
+    Batch,
+    ReportRequest,
+    ReportRow,
+    SmsBridge,
+    SmsIn,
+    gson,
+    report_row,
+    whole,
+)
 from entrypoints.http.json_bodies import check_json_body
 
 TENANT_HEADER = "Fineract-Platform-TenantId"
@@ -59,14 +68,14 @@ def fineract_routes(
         """Take a batch of SMS: each new one is stored (refused with its reason if it cannot be
         sent) in one transaction before the 202; a repeated internalId creates nothing."""
         batch = await _decoded(request, Batch)
-        items = [FineractSms(s.internal_id, s.mobile_number or "", s.message or "") for s in batch]
+        items = [_sms(i, sms) for i, sms in enumerate(batch)]
         await gateway.accept(request.state.tenant, items)
         return Response(b"", status_code=HTTP_202_ACCEPTED, media_type="text/plain")  # Fineract ignores it
 
     @post("/sms/report", status_code=HTTP_200_OK, include_in_schema=False)
     async def report(request: Request[Any, Any, Any]) -> Response[bytes]:
         """Report on SMS by internalId: one row per id, in order, as Fineract reads them."""
-        ids = await _decoded(request, ReportRequest)
+        ids = [_whole(value, f"body[{i}]") for i, value in enumerate(await _decoded(request, ReportRequest))]
         rows: list[ReportRow] = [report_row(r) for r in await gateway.report(request.state.tenant, ids)]
         return Response(gson(rows), media_type=JSON)
 
@@ -79,6 +88,21 @@ def fineract_routes(
         )
 
     return Router(path=prefix, route_handlers=[send, report, smsbridges], guards=[authenticated])
+
+
+def _sms(index: int, sms: SmsIn) -> FineractSms:
+    if sms.provider_id is not None:  # not used: one provider serves all; checked as the Long it is
+        _whole(sms.provider_id, f"body[{index}].providerId")
+    internal_id = _whole(sms.internal_id, f"body[{index}].internalId")
+    return FineractSms(internal_id, sms.mobile_number or "", sms.message or "")
+
+
+def _whole(value: int | float, field: str) -> int:
+    try:
+        return whole(value, field)
+    except ValueError as error:
+        reason = str(error).partition(": ")[2]
+        raise ValidationException(detail=str(error), extra=[{"key": field, "message": reason}]) from None
 
 
 async def _decoded(request: Request[Any, Any, Any], shape: Any) -> Any:

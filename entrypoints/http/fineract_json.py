@@ -10,8 +10,10 @@ from application.fineract import Report
 
 MAX_ITEMS = 5000
 """The most SMS in a batch, and ids in a report request; Fineract sends pages of 200."""
-InternalId = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
-"""Fineract's ids are Java `Long`s."""
+_LONG = msgspec.Meta(ge=-(2**63), le=2**63 - 1)
+InternalId = Annotated[int, _LONG] | Annotated[float, _LONG]
+"""Fineract's ids are Java `Long`s. A JSON integer may be written `42.0` (JSON Schema's `integer`);
+`whole` refuses any other number."""
 
 # Gson's default HtmlSafe escaping (com.google.gson.stream.JsonWriter): these characters are
 # written as \u00XX; they occur only inside strings, so the bytes can be replaced after encoding.
@@ -26,7 +28,7 @@ class SmsIn(msgspec.Struct, rename="camel"):
     mobile_number: str | None = None
     message: str | None = None
     tenant_id: str | None = None
-    provider_id: int | None = None
+    provider_id: InternalId | None = None
     created_on_date: str | None = None
     source_address: str | None = None
 
@@ -57,6 +59,13 @@ class SmsBridge(msgspec.Struct, rename="camel"):
     provider_app_key: str
     provider_name: str
     provider_description: str
+
+
+def whole(value: int | float, field: str) -> int:
+    """The id as an int. Raises ValueError naming the field for a number with a fraction."""
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{field}: expected an integer, got {value!r}")
+    return int(value)
 
 
 def report_row(report: Report) -> ReportRow:

@@ -17,6 +17,7 @@ from bootstrap.container import Container
 from bootstrap.settings import Settings
 from entrypoints.http.fineract import fineract_paths, fineract_routes
 from entrypoints.http.fineract_json import SmsBridge
+from entrypoints.http.fineract_openapi import describe_fineract
 
 log = structlog.get_logger("notifications")
 
@@ -33,6 +34,10 @@ class FineractMount:
     router: Router
     paths: list[str]
     lifespan: Callable[[Litestar], AbstractAsyncContextManager[None]]
+    prefix: str
+
+    def describe(self, app: Litestar) -> None:
+        describe_fineract(app, self.prefix)
 
 
 def fineract_mount(container: Container) -> FineractMount:
@@ -51,7 +56,9 @@ def fineract_mount(container: Container) -> FineractMount:
     router = fineract_routes(
         settings.fineract_path, tenants, container.fineract_gateway(), sms_bridges(settings)
     )
-    return FineractMount(router, fineract_paths(settings.fineract_path), following_tenants)
+    return FineractMount(
+        router, fineract_paths(settings.fineract_path), following_tenants, settings.fineract_path
+    )
 
 
 def sms_bridges(settings: Settings) -> list[SmsBridge]:

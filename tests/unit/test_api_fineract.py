@@ -121,3 +121,13 @@ def test_a_country_code_that_is_none_is_a_bad_setting(tmp_path: Path, code: str)
 
     with pytest.raises(SettingsError, match="NOTIFICATIONS_FINERACT_DEFAULT_COUNTRY_CODE"):
         fineract_settings(tmp_path, fineract_default_country_code=code)
+
+
+def test_an_id_written_as_a_whole_float_is_that_id(
+    fineract: tuple[TestClient[Litestar], Container, dict[str, str]],
+) -> None:
+    client, _, headers = fineract
+    assert client.post("/sms", json=[SMS | {"internalId": 7.0}], headers=headers).status_code == 202
+    json_headers = headers | {"Content-Type": "application/json"}
+    rows = client.post("/sms/report", content=b"[7.0, 7]", headers=json_headers).json()
+    assert [(row["id"], row["deliveryStatus"]) for row in rows] == [("7", 100), ("7", 100)]
