@@ -21,7 +21,17 @@ def test_schemathesis_finds_nothing_the_fineract_description_does_not_say(servic
     service.env |= {"NOTIFICATIONS_FINERACT": "true"}
     key = add_tenant(service, "default")
     service.start()
-    run = subprocess.run(
+    run = _schemathesis(service, key)
+    if run.returncode != 0 and "Failures:" not in run.stdout and "Runtime Error" in run.stdout:
+        # An error inside the generator (seen once: CPython's "AST constructor recursion depth
+        # mismatch" under hypothesis on a loaded machine), not a finding about the service: once more.
+        run = _schemathesis(service, key)
+    assert run.returncode == 0, _failures(run.stdout) + run.stderr[-2_000:]
+    assert re.search(r"Operations:\s+3 selected / 9 total", run.stdout), run.stdout[:2_000]
+
+
+def _schemathesis(service: Service, key: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             *SCHEMATHESIS,
             "--config-file",
@@ -50,8 +60,6 @@ def test_schemathesis_finds_nothing_the_fineract_description_does_not_say(servic
         cwd=service.data_dir,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    assert run.returncode == 0, _failures(run.stdout) + run.stderr[-2_000:]
-    assert re.search(r"Operations:\s+3 selected / 9 total", run.stdout), run.stdout[:2_000]
 
 
 def test_the_description_names_fineract_s_routes_only_when_they_are_mounted(service: Service) -> None:
