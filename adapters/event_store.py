@@ -41,6 +41,7 @@ from application.audit import Link, LoggedEvent
 from application.errors import Conflict, NotFound, StoreUnavailable
 from application.ports import LoggedRequest, RecordedEvent
 from domain.access import AccessTokens
+from domain.fineract import FineractTenants
 from domain.notification import Notification
 
 T = TypeVar("T")
@@ -134,7 +135,7 @@ class EventSourcedStore:
         )
         return store
 
-    async def save(self, *aggregates: Notification | AccessTokens | DomainEvent) -> None:
+    async def save(self, *aggregates: Notification | AccessTokens | FineractTenants | DomainEvent) -> None:
         """Stores the aggregates' new events (or the events given) in one transaction."""
         try:
             await self._save(aggregates)
@@ -143,7 +144,9 @@ class EventSourcedStore:
             raise
         self._writes.committed()
 
-    async def _save(self, aggregates: tuple[Notification | AccessTokens | DomainEvent, ...]) -> None:
+    async def _save(
+        self, aggregates: tuple[Notification | AccessTokens | FineractTenants | DomainEvent, ...]
+    ) -> None:
         # Not the library's Application.save: it tells events from aggregates with a runtime
         # protocol check that cost a third of a batch's time.
         events = [

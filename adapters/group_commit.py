@@ -52,6 +52,10 @@ class GroupCommit:
             self._reading = asyncio.create_task(self._read_all())
         return await found
 
+    async def get_many(self, aggregate_ids: list[UUID]) -> list[Any]:
+        """Reads many at once, straight from the store: the caller has already grouped them."""
+        return await self._store.get_many(aggregate_ids)
+
     async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
         return await self._store.history(aggregate_id)
 

@@ -14,6 +14,7 @@ from application.errors import NotFound, StoreUnavailable
 from application.ports import Clock, EventStore
 from application.replay import Replay, Replayer
 from domain.access import REGISTER_ID, AccessTokens
+from domain.fineract import FineractTenants
 from domain.notification import Notification
 
 REMEMBERED_CLIENTS = 10_000
@@ -75,6 +76,8 @@ class Clients:
             if "client" in event.data:
                 tokens[event.data["token_id"]] = event.data["client"]
             return tokens.get(event.data["token_id"])
+        if event.aggregate == FineractTenants.__name__:  # a Fineract tenant is a client
+            return event.data.get("tenant_id")
         return None
 
     async def _of_notification(self, event: LoggedEvent) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from domain.access import AccessTokens, Scope
+from domain.fineract import FineractTenants
 from domain.notification import Notification, Receipt
 
 
@@ -93,7 +94,7 @@ class TokenClaims:
 
 @runtime_checkable
 class EventStore(Protocol):
-    async def save(self, *aggregates: Notification | AccessTokens) -> None:
+    async def save(self, *aggregates: Notification | AccessTokens | FineractTenants) -> None:
         """Records the aggregates' new events in one transaction.
 
         Raises Conflict if another writer recorded an event at the same version first (this is
@@ -102,6 +103,12 @@ class EventStore(Protocol):
 
     async def get(self, aggregate_id: UUID) -> Any:
         """Returns the aggregate rebuilt from its events. Raises NotFound."""
+
+    async def get_many(self, aggregate_ids: list[UUID]) -> list[Any]:
+        """Returns the aggregates in the order asked, None for an unknown id, read in one query.
+
+        An id asked for twice gets two objects. Raises StoreUnavailable.
+        """
 
     async def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
         """Returns the aggregate's events, oldest first (empty if there are none)."""

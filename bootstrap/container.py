@@ -18,6 +18,8 @@ from adapters.sqs_queue import SqsQueue
 from application.access import Access
 from application.audit_trail import AuditTrail
 from application.delivery import Deliveries, RetryPolicy
+from application.fineract import FineractGateway
+from application.fineract_tenants import TenantKeys
 from application.notifications import Notifications
 from application.relay import Relay
 from application.status_updates import StatusUpdates
@@ -141,6 +143,12 @@ class Container(containers.DeclarativeContainer):
     status_updates = providers.Singleton(StatusUpdates, store=grouped_store, callbacks=status_callbacks)
     relay = providers.Singleton(Relay, log=event_store, queue=queue)
     audit_trail = providers.Singleton(AuditTrail, log=event_store, store=event_store, clock=clock)
+    fineract_tenants = providers.Singleton(TenantKeys, store=grouped_store, clock=clock)
+    fineract_gateway = providers.Singleton(
+        FineractGateway,
+        store=grouped_store,
+        default_country_code=settings.provided.fineract_default_country_code,
+    )
     worker = providers.Factory(
         Worker,
         relay=providers.Callable(enabled, settings.provided.relay, relay),

@@ -110,6 +110,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     cors_allow_origins: str = ""
     demo: bool = False
     demo_api_origins: str = ""
+    # Apache Fineract's message gateway (docs/fineract.md)
+    fineract: bool = False
+    fineract_path: Annotated[str, Meta(pattern=r"^/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)?$")] = "/"
+    fineract_default_country_code: Annotated[str, Meta(pattern="^([1-9][0-9]{0,2})?$")] = ""
 
     def __post_init__(self) -> None:
         if problem := provider_problem(self):

@@ -162,6 +162,9 @@ def _parser() -> argparse.ArgumentParser:
     from entrypoints.audit import add_audit_commands  # it imports this module
 
     add_audit_commands(commands)
+    from entrypoints.fineract_cli import add_fineract_commands
+
+    add_fineract_commands(commands)
     db = commands.add_parser("db", help="manage the event store's database")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("migrate", help="create the event store's tables if missing").set_defaults(

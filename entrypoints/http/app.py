@@ -18,6 +18,7 @@ from entrypoints.http import baseline, providers
 from entrypoints.http.auth import BearerAuthentication
 from entrypoints.http.cors import cors_config, cors_hooks
 from entrypoints.http.demo_page import demo_routes
+from entrypoints.http.fineract_mount import fineract_mount
 from entrypoints.http.head import head_as_get
 from entrypoints.http.health import HealthController
 from entrypoints.http.notifications import NotificationsController
@@ -33,6 +34,7 @@ UNAUTHENTICATED += ["^/demo(/|$)"]  # the demo page's files; the page calls /v1 
 
 def create_app(container: Container, run_worker: bool = True) -> Litestar:
     settings = container.settings()
+    fineract = fineract_mount(container) if settings.fineract else None
 
     def event_store() -> EventStore:
         store: EventStore = container.event_store()
@@ -68,23 +70,30 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             swagger_ui_assets(),
             *([baseline.baseline] if settings.benchmark_baseline else []),
             *([demo_routes(settings.demo_connect_origins)] if settings.demo else []),
+            *([fineract.router] if fineract else []),
         ],
         dependencies={
             "event_store": Provide(event_store, sync_to_thread=False),
             "queue": Provide(queue, sync_to_thread=False),
         },
         middleware=[
-            DefineMiddleware(BearerAuthentication, access=container.access(), exclude=UNAUTHENTICATED)
+            DefineMiddleware(
+                BearerAuthentication,
+                access=container.access(),
+                exclude=UNAUTHENTICATED + (fineract.paths if fineract else []),
+            )
         ],
         exception_handlers={Exception: problem_response},
         request_max_body_size=settings.max_request_bytes,
         logging_config=None,
-        lifespan=[lifespan],
+        lifespan=[lifespan, *([fineract.lifespan] if fineract else [])],
         openapi_config=openapi_config(),
         cors_config=cors_config(settings.cors_origins),
         before_send=cors_hooks(settings.cors_origins),
     )
     describe(app)
+    if fineract:
+        fineract.describe(app)
     # Outermost, so that answers made before any route (401, 404, 405) carry the request id too.
     app.asgi_handler = request_id_middleware(head_as_get(app.asgi_handler))
     return app
