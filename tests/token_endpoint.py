@@ -28,7 +28,7 @@ class TokenEndpoint:
 
     client_auth: str = "client_secret_basic"
     scope: str = SCOPE
-    expires_in: int = 3600
+    expires_in: int | str | None = 3600  # Microsoft's v1 endpoint sends a string
     public_key: str = ""  # a service account's: the JWT bearer grant instead of client credentials
     subject: str = ""
     down: int = 0
@@ -79,7 +79,8 @@ class TokenEndpoint:
             return problem
         token = f"at-{len(self.issued) + 1}-{secrets.token_urlsafe(12)}"
         self.issued.append(token)
-        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in}
+        answer = {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in}
+        return 200, {name: value for name, value in answer.items() if value is not None}
 
     def _grant_problem(self, form: dict[str, str], authorization: str) -> tuple[int, dict[str, Any]] | None:
         if form.get("grant_type") != "client_credentials":
