@@ -1,8 +1,10 @@
 """Email over SMTP with aiosmtplib: one connection per message, all recipients or none.
 
-The envelope carries every recipient (bcc only there); a read receipt asks the recipient's mail
-client for a disposition notification (RFC 8098) and, where the server offers DSN (RFC 3461), the
-server for delivery status notifications tagged with the notification id.
+The envelope carries every recipient (bcc only there). Where the server offers DSN (RFC 3461), the
+envelope asks for delivery status notifications tagged with the notification id
+(`adapters.dsn_request`); a read receipt also asks the recipient's mail client for a disposition
+notification (RFC 8098). The login is a password (aiosmtplib's AUTH) or an OAuth 2.0 token
+(`adapters.smtp_login`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from typing import Literal
 import aiosmtplib
 import structlog
 
+from adapters import dsn_request
 from adapters.email_mime import OVER_SMTP, mime_message
+from adapters.oauth_tokens import TokenError
+from adapters.smtp_login import OAuthLoginRefused, XOAuth2Login
 from application.errors import PermanentDeliveryError, TransientDeliveryError
 from domain.addresses import Mailbox, distinct, masked
 from domain.messages import Email
@@ -54,11 +59,17 @@ class SmtpProvider:
     counts as delivered; 5xx refuses the notification, 4xx and network failures are retried."""
 
     def __init__(
-        self, server: SmtpServer, sender: Mailbox, receipts_to: Mailbox | None = None, connections: int = 10
+        self,
+        server: SmtpServer,
+        sender: Mailbox,
+        receipts_to: Mailbox | None = None,
+        connections: int = 10,
+        oauth: XOAuth2Login | None = None,
     ) -> None:
         self.server = server
         self.sender = sender
         self.receipts_to = receipts_to or sender
+        self.oauth = oauth  # with it, the server's username and password are left empty
         self._connections = asyncio.Semaphore(connections)  # mail servers cap them per client
 
     async def deliver(self, notification: Notification) -> Receipt:
@@ -67,7 +78,11 @@ class SmtpProvider:
         mime = mime_message(notification, self.sender, self.receipts_to)
         try:
             async with self._connections, self.server.client() as smtp:
+                if self.oauth:
+                    await self.oauth(smtp)
                 dsn = await self._send(smtp, notification, email, mime.as_bytes(policy=OVER_SMTP))
+        except TokenError as error:
+            raise TransientDeliveryError(f"cannot get an OAuth token for the mail server: {error}") from None
         except aiosmtplib.SMTPException as error:
             raise _translated(error, email) from None
         except OSError as error:  # refused connections, DNS, TLS verification
@@ -87,14 +102,25 @@ class SmtpProvider:
     ) -> bool:
         """Sends the envelope (ASCII addresses, each mailbox once) and the data; returns whether
         delivery status notifications were asked."""
-        dsn = email.read_receipt and smtp.supports_extension("dsn")
-        await smtp.mail(
-            self.sender.address.ascii, options=[f"RET=HDRS ENVID={notification.id}"] if dsn else []
-        )
+        await _greeted(smtp)  # without a login or STARTTLS, nothing has sent EHLO yet
+        dsn = smtp.supports_extension("dsn")
+        options = dsn_request.mail_options(notification.id) if dsn else []
+        await smtp.mail(self.sender.address.ascii, options=options)
         for recipient in distinct(email.recipients):  # a refused one stops here, before anyone gets the data
-            await smtp.rcpt(recipient.ascii, options=["NOTIFY=SUCCESS,FAILURE"] if dsn else [])
+            options = dsn_request.rcpt_options(recipient.ascii, email.read_receipt) if dsn else []
+            await smtp.rcpt(recipient.ascii, options=options)
         await smtp.data(data)
         return dsn
+
+
+async def _greeted(smtp: aiosmtplib.SMTP) -> None:
+    """EHLO (RFC 5321 §4.1.1.1), or HELO from a server that does not know it, once per session."""
+    if not smtp.is_ehlo_or_helo_needed:
+        return
+    try:
+        await smtp.ehlo()
+    except aiosmtplib.SMTPHeloError:
+        await smtp.helo()
 
 
 def _translated(
@@ -107,6 +133,8 @@ def _translated(
         return PermanentDeliveryError(f"the mail server refused a recipient: {reply}")
     if code >= 500 and isinstance(error, aiosmtplib.SMTPSenderRefused | aiosmtplib.SMTPDataError):
         return PermanentDeliveryError(f"the mail server refused the message: {reply}")
+    if isinstance(error, OAuthLoginRefused):  # the app's permissions or the mailbox's settings
+        return TransientDeliveryError(f"the mail server refused our OAuth login: {reply}")
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):  # the settings are wrong, not the message
         return TransientDeliveryError(f"the mail server refused our login: {reply}")
     if isinstance(error, aiosmtplib.SMTPConnectError):

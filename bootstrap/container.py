@@ -25,6 +25,7 @@ from application.relay import Relay
 from application.status_updates import StatusUpdates
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
+from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings
 from entrypoints.worker import Worker
 
@@ -113,7 +114,9 @@ class Container(containers.DeclarativeContainer):
         azure=providers.Singleton(azure_queue, settings),
     )
     token_authority = providers.Singleton(token_authority, settings)
-    delivery_providers = providers.Singleton(delivery_providers, settings)
+    # OAuth 2.0 tokens for XOAUTH2 logins, one cache for SMTP and IMAP (None when not configured)
+    oauth_tokens = providers.Singleton(oauth_tokens, settings)
+    delivery_providers = providers.Singleton(delivery_providers, settings, oauth_tokens)
     retry_policy = providers.Singleton(
         RetryPolicy,
         max_attempts=settings.provided.max_attempts,

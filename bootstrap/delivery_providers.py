@@ -7,7 +7,9 @@ from collections.abc import Mapping
 import structlog
 
 from adapters.discard import DiscardProvider
+from adapters.oauth_tokens import OAuthTokens
 from adapters.outbox import OutboxProvider
+from adapters.smtp_login import XOAuth2Login
 from adapters.smtp_provider import SmtpProvider, SmtpServer
 from adapters.twilio_callbacks import TwilioCallbacks
 from adapters.twilio_provider import TwilioAccount, TwilioProvider
@@ -18,7 +20,9 @@ from domain.messages import Channel
 log = structlog.get_logger("notifications")
 
 
-def delivery_providers(settings: Settings) -> Mapping[Channel, NotificationProvider]:
+def delivery_providers(
+    settings: Settings, oauth_tokens: OAuthTokens | None = None
+) -> Mapping[Channel, NotificationProvider]:
     chosen: dict[Channel, str] = {
         Channel.EMAIL: settings.email_provider,
         Channel.SMS: settings.sms_provider,
@@ -32,7 +36,7 @@ def delivery_providers(settings: Settings) -> Mapping[Channel, NotificationProvi
                 settings.outbox_path, channel, settings.sender, settings.receipts_to
             )
         elif name == "smtp":
-            made[channel] = smtp_provider(settings)
+            made[channel] = smtp_provider(settings, oauth_tokens)
         elif name == "twilio":
             made[channel] = twilio
         elif name == "discard":
@@ -41,17 +45,19 @@ def delivery_providers(settings: Settings) -> Mapping[Channel, NotificationProvi
     return made
 
 
-def smtp_provider(settings: Settings) -> SmtpProvider:
+def smtp_provider(settings: Settings, oauth_tokens: OAuthTokens | None = None) -> SmtpProvider:
+    oauth = settings.smtp_auth == "xoauth2" and oauth_tokens is not None
     server = SmtpServer(
         host=settings.smtp_host,
         port=settings.smtp_port,
         tls=settings.smtp_tls,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
+        username="" if oauth else settings.smtp_username,
+        password="" if oauth else settings.smtp_password,
         ca_file=settings.smtp_ca_file,
         timeout=settings.smtp_timeout,
     )
-    return SmtpProvider(server, settings.sender, settings.receipts_to, settings.smtp_connections)
+    login = XOAuth2Login(settings.smtp_username, oauth_tokens) if oauth and oauth_tokens else None
+    return SmtpProvider(server, settings.sender, settings.receipts_to, settings.smtp_connections, login)
 
 
 def twilio_provider(settings: Settings) -> TwilioProvider:

@@ -34,7 +34,7 @@ def _smtp_problems(s: Settings) -> list[tuple[str, str | None]]:
         (
             "smtp_password",
             "is required with NOTIFICATIONS_SMTP_USERNAME"
-            if s.smtp_username and not s.smtp_password
+            if s.smtp_username and not s.smtp_password and s.smtp_auth == "password"
             else None,
         ),
         ("smtp_ca_file", f"no such file: {s.smtp_ca_file}" if _missing(s.smtp_ca_file) else None),

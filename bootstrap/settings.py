@@ -14,6 +14,7 @@ from msgspec import Meta
 
 from bootstrap.identity_provider import oidc_problem
 from bootstrap.origins import origins, origins_problem
+from bootstrap.oauth_settings import oauth_problem
 from bootstrap.provider_settings import provider_problem
 from bootstrap.store_options import (
     PostgresTarget,
@@ -72,6 +73,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     smtp_ca_file: str = ""
     smtp_timeout: Positive = 20.0
     smtp_connections: Annotated[int, Meta(ge=1, le=1000)] = 10
+    smtp_auth: Literal["password", "xoauth2"] = "password"
+    smtp_oauth_token_url: str = ""
+    smtp_oauth_client_id: str = ""
+    smtp_oauth_client_secret: str = ""
+    smtp_oauth_client_auth: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+    smtp_oauth_scope: str = ""
+    smtp_oauth_service_account_file: str = ""
     twilio_account_sid: Annotated[str, Meta(pattern="^(AC[0-9a-fA-F]{32})?$")] = ""
     twilio_auth_token: str = ""
     twilio_api_key_sid: Annotated[str, Meta(pattern="^(SK[0-9a-fA-F]{32})?$")] = ""
@@ -117,6 +125,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
 
     def __post_init__(self) -> None:
         if problem := provider_problem(self):
+            raise ValueError(problem)
+        if problem := oauth_problem(self, needed=self.smtp_auth == "xoauth2"):
             raise ValueError(problem)
         if problem := postgres_url_problem(self.postgres_url):
             raise ValueError(f"{problem} - at `$.postgres_url`")

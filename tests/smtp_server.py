@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import ssl
+from base64 import b64decode, b64encode
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -142,13 +145,25 @@ def _authenticate(
 
 
 class MailServer(Controller):
-    """STARTTLS (required before AUTH) by default; `implicit=True` speaks TLS from the first byte."""
+    """STARTTLS (required before AUTH) by default; `implicit=True` speaks TLS from the first byte,
+    `plain=True` never does; `login_required=False` takes mail without AUTH."""
 
-    def __init__(self, mailbox: Mailbox, cert_file: Path, key_file: Path, port: int, implicit: bool = False):
+    def __init__(
+        self,
+        mailbox: Mailbox,
+        cert_file: Path,
+        key_file: Path,
+        port: int,
+        implicit: bool = False,
+        plain: bool = False,
+        login_required: bool = True,
+    ):
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_file, key_file)
         tls: dict[str, Any] = (
-            {"ssl_context": context, "auth_require_tls": False}  # TLS from the first byte: AUTH is safe
+            {"auth_require_tls": False}
+            if plain
+            else {"ssl_context": context, "auth_require_tls": False}  # TLS from the first byte: AUTH is safe
             if implicit
             else {"tls_context": context, "require_starttls": True}
         )
@@ -157,10 +172,37 @@ class MailServer(Controller):
             hostname="127.0.0.1",
             port=port,
             authenticator=_authenticate,
-            auth_required=True,
+            auth_required=login_required,
             **tls,
         )
         self.mailbox = mailbox
 
     def factory(self) -> SMTP:
         return DsnSMTP(self.handler, **self.SMTP_kwargs)
+
+
+@dataclass
+class OAuthMailbox(Mailbox):
+    """Also takes AUTH XOAUTH2 for `username` with the token `current()` names, and no other. A
+    refused token gets Google's error challenge (334 and base64 JSON), then 535 after the client's
+    empty line. `offered` lists the tokens offered."""
+
+    username: str = "no-reply@bank.example"
+    current: Callable[[], str] = lambda: ""
+    offered: list[str] = field(default_factory=list)
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        sasl = b64decode(args[1]) if len(args) > 1 else await server.challenge_auth("")
+        assert isinstance(sasl, bytes)
+        fields = sasl.decode().split("\x01")
+        assert len(fields) == 4 and fields[2:] == ["", ""], "user=…^Aauth=Bearer …^A^A"
+        user, token = fields[0].removeprefix("user="), fields[1].removeprefix("auth=Bearer ")
+        self.offered.append(token)
+        if (user, token) == (self.username, self.current()) and token:
+            return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+        error = {"status": "401", "schemes": "Bearer", "scope": "https://mail.google.com/"}
+        answer = await server.challenge_auth(b64encode(json.dumps(error).encode()), encode_to_b64=False)
+        assert answer == b"", "the client answers the error challenge with an empty line"
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Username and Password not accepted"
+        )

@@ -139,7 +139,8 @@ async def test_a_read_receipt_asks_the_mail_client_and_the_server_that_offers_ds
     received = only(mailbox)
     assert received.message["Disposition-Notification-To"] == "receipts@bank.example"
     assert received.mail_options == ["RET=HDRS", f"ENVID={notification_id}"]
-    assert received.rcpt_options == ["NOTIFY=SUCCESS,FAILURE"] * 3
+    assert received.rcpt_options[:2] == ["NOTIFY=SUCCESS,FAILURE,DELAY", "ORCPT=rfc822;alice@example.org"]
+    assert len(received.rcpt_options) == 6
 
 
 async def test_a_server_without_dsn_gets_the_receipt_request_in_the_headers_only(
@@ -153,10 +154,13 @@ async def test_a_server_without_dsn_gets_the_receipt_request_in_the_headers_only
     assert notification.read_receipt_requested
 
 
-async def test_without_a_read_receipt_no_dsn_is_asked(container: Container, mailbox: Mailbox) -> None:
+async def test_without_a_read_receipt_failures_and_delays_are_asked_of_a_server_that_offers_dsn(
+    container: Container, mailbox: Mailbox
+) -> None:
     mailbox.offer_dsn = True
-    await send(container)
-    assert (only(mailbox).mail_options, only(mailbox).rcpt_options) == ([], [])
+    notification_id, _ = await send(container)
+    assert only(mailbox).mail_options == ["RET=HDRS", f"ENVID={notification_id}"]
+    assert only(mailbox).rcpt_options[::2] == ["NOTIFY=FAILURE,DELAY"] * 3
 
 
 async def test_a_recipient_refused_with_550_refuses_the_notification_and_nobody_gets_it(
