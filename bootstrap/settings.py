@@ -13,8 +13,8 @@ import msgspec
 from msgspec import Meta
 
 from bootstrap.identity_provider import oidc_problem
-from bootstrap.origins import origins, origins_problem
 from bootstrap.oauth_settings import oauth_problem
+from bootstrap.origins import origins, origins_problem
 from bootstrap.provider_settings import provider_problem
 from bootstrap.store_options import (
     PostgresTarget,
