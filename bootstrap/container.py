@@ -23,6 +23,7 @@ from application.relay import Relay
 from application.status_updates import StatusUpdates
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.settings import Settings
+from bootstrap.webhooks import webhook_providers
 from entrypoints.worker import Worker
 
 
@@ -133,6 +134,9 @@ class Container(containers.DeclarativeContainer):
     status_updates = providers.Singleton(StatusUpdates, store=grouped_store, callbacks=status_callbacks)
     relay = providers.Singleton(Relay, log=event_store, queue=queue)
     audit_trail = providers.Singleton(AuditTrail, log=event_store, store=event_store, clock=clock)
+    webhook_register, webhook_transport, webhook_worker = webhook_providers(
+        settings, event_store, grouped_store, clock, providers.Callable(worker_name)
+    )
     worker = providers.Factory(
         Worker,
         relay=providers.Callable(enabled, settings.provided.relay, relay),
@@ -140,6 +144,7 @@ class Container(containers.DeclarativeContainer):
         deliveries=deliveries,
         concurrency=settings.provided.worker_concurrency,
         visibility_timeout=settings.provided.queue_visibility_timeout,
+        webhooks=webhook_worker,
     )
 
 

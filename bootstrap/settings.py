@@ -101,6 +101,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
     benchmark_baseline: bool = False
+    # signed webhooks (docs/webhooks.md)
+    webhook_allow_private: bool = False
+    webhook_timeout: Annotated[float, Meta(gt=0, le=300)] = 15.0
+    webhook_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 10
 
     def __post_init__(self) -> None:
         if problem := provider_problem(self):

@@ -162,6 +162,9 @@ def _parser() -> argparse.ArgumentParser:
     from entrypoints.audit import add_audit_commands  # it imports this module
 
     add_audit_commands(commands)
+    from entrypoints.webhook_cli import add_webhook_commands  # it imports the container
+
+    add_webhook_commands(commands)
     db = commands.add_parser("db", help="manage the event store's database")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("migrate", help="create the event store's tables if missing").set_defaults(
