@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import time
 from datetime import UTC, datetime
 
@@ -24,10 +25,19 @@ USER_AGENT = "notifications-webhooks/1"
 
 
 class HttpWebhooks:
-    def __init__(self, timeout: float, allow_private: bool = False, max_connections: int = 100) -> None:
+    def __init__(
+        self,
+        timeout: float,
+        allow_private: bool = False,
+        max_connections: int = 100,
+        trusted: ssl.SSLContext | None = None,
+    ) -> None:
+        """`timeout` in seconds for each attempt's connect, write and read; `trusted`: the CAs that
+        https receivers' certificates are checked against (default: the system's, through httpx)."""
         self.timeout = timeout
         self.allow_private = allow_private
         self.max_connections = max_connections
+        self.trusted = trusted
         self._client: httpx.AsyncClient | None = None
 
     async def post(self, url: str, secret: str, message_id: str, body: bytes) -> WebhookAnswer:
@@ -88,5 +98,6 @@ class HttpWebhooks:
                 follow_redirects=False,
                 trust_env=False,  # no proxy from the environment: it would bypass the address check
                 limits=httpx.Limits(max_connections=self.max_connections),
+                verify=self.trusted or True,
             )
         return self._client

@@ -4,6 +4,7 @@ gets with the `standardwebhooks` package (the specification's own library), not 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class Receiver:
     holding: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    tls: ssl.SSLContext | None = None  # serve https with this context
 
     def start(self) -> None:
         receiver = self
@@ -58,6 +60,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -67,7 +71,7 @@ class Receiver:
         self.server.server_close()
 
     def url(self, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}/hooks/notifications"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}/hooks/notifications"
 
     def _record(self, headers: dict[str, str], body: bytes) -> None:
         received = Received(headers, body)
