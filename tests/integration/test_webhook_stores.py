@@ -10,11 +10,9 @@ import pytest
 from adapters.event_store import EventSourcedStore
 from application.webhook_dispatch import READER
 from application.webhook_ports import WebhookAnswer
-from application.webhooks import WebhookRegister
 from domain.webhooks import message_id
-from tests.fakes import FixedClock
 from tests.stores import KINDS, open_store
-from tests.unit.test_webhook_dispatch import URL, ScriptedTransport, World, run_due
+from tests.webhook_world import URL, World, run_due, world_on
 
 CIPHER_KEY = "H3YHc2m0xS6Dnl2sQ3dFJpS1ZqgQbQ3rVZ8oUq0vW1c="
 
@@ -27,8 +25,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventSourc
 
 @pytest.fixture
 def world(store: EventSourcedStore) -> World:
-    clock = FixedClock()
-    return World(store, clock, WebhookRegister(store, clock), ScriptedTransport())
+    return world_on(store)
 
 
 async def test_outcomes_are_read_in_log_order_with_their_kind(world: World) -> None:

@@ -3,93 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
-from uuid import UUID, uuid4
 
 import pytest
 
 from adapters.event_store import EventSourcedStore
-from application.webhook_dispatch import READER, WebhookDispatcher, WebhookRetries
+from application.webhook_dispatch import READER, WebhookRetries
 from application.webhook_ports import TargetForbidden, TargetUnreachable, WebhookAnswer
-from application.webhooks import WebhookRegister
-from domain.messages import Channel, message_from_dict
-from domain.notification import Notification, Receipt
 from domain.webhooks import message_id
-from tests.fakes import FixedClock
-
-URL = "https://bank.example/hooks/notifications"
-
-
-@dataclass
-class ScriptedTransport:
-    """Answers each post with the next of `answers` (an answer, or an error to raise), then 200;
-    records what it was asked. While `gate` is set, a post waits for it to clear."""
-
-    answers: list[WebhookAnswer | Exception] = field(default_factory=list)
-    posted: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
-    gate: asyncio.Event | None = None
-    called: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def post(self, url: str, secret: str, message_id: str, body: bytes) -> WebhookAnswer:
-        self.posted.append((url, secret, message_id, json.loads(body)))
-        self.called.set()
-        if self.gate is not None:
-            await self.gate.wait()
-        answer = self.answers.pop(0) if self.answers else WebhookAnswer(200)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    async def close(self) -> None:
-        pass
-
-
-@dataclass
-class World:
-    store: EventSourcedStore
-    clock: FixedClock
-    register: WebhookRegister
-    transport: ScriptedTransport
-
-    def dispatcher(self, worker: str = "w1") -> WebhookDispatcher:
-        return WebhookDispatcher(
-            self.store,
-            self.store,
-            self.register,
-            self.transport,
-            lambda n: {"id": str(n.id), "status": n.status.value},
-            self.clock,
-            WebhookRetries(),
-            worker,
-        )
-
-    async def notification(self, client: str = "bank", refused: bool = False) -> Notification:
-        message = message_from_dict(Channel.SMS, {"to": "+15551234567", "body": "Your code is 1234"})
-        notification = Notification.request(uuid4(), client, message)
-        notification.refuse("no such number") if refused else notification.deliver(Receipt("outbox"))
-        await self.store.save(notification)
-        return notification
-
-    def later(self, seconds: float) -> None:
-        self.clock.current += timedelta(seconds=seconds)
+from tests.webhook_world import URL, World, run_due, world_on
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    store, clock = EventSourcedStore.in_memory(), FixedClock()
-    yield World(store, clock, WebhookRegister(store, clock), ScriptedTransport())
+    store = EventSourcedStore.in_memory()
+    yield world_on(store)
     store.close()
-
-
-async def run_due(dispatcher: WebhookDispatcher) -> list[UUID]:
-    due = dispatcher.take_due(100)
-    for message in due:
-        await dispatcher.attempt(message)
-    return due
 
 
 async def test_a_delivered_notification_is_posted_once_with_the_clients_secret(world: World) -> None:
