@@ -2,8 +2,9 @@
 
 A follower of the event log turns each outcome (delivered, refused, read) of a notification whose
 client has a webhook into a `WebhookMessage`, recorded in the store with every attempt to send it.
-The follower's position is tracked durably just below the oldest message not yet finished, so a
-restarted worker finds every unfinished message by reading on from there, never the whole log.
+Two positions are tracked durably: how far outcomes were turned into messages, and a position below
+the oldest message not yet finished. A restarted worker reads the messages scheduled after the
+second (webhook messages only, never the whole log), then follows outcomes from the first.
 Sources: Standard Webhooks (github.com/standard-webhooks/standard-webhooks, spec/standard-webhooks.md,
 "Deliverability and reliability", "Delivery success and failure").
 """
@@ -36,7 +37,8 @@ from domain.webhooks import AttemptNotDue, WebhookMessage, Webhooks
 
 log = structlog.get_logger("notifications")
 
-READER = "webhooks"
+READER = "webhooks"  # the outcomes up to its position have their messages stored
+RETRIES_READER = "webhook-retries"  # the messages of outcomes up to its position are all finished
 RELOAD_AFTER = timedelta(seconds=1)
 Describe = Callable[[Notification], dict[str, Any]]
 
@@ -77,7 +79,7 @@ class WebhookDispatcher:
         self.describe, self.clock, self.retries, self.worker = describe, clock, retries, worker
         self.batch_size = batch_size
         self._followed: int | None = None
-        self._tracked = 0
+        self._retries_tracked = 0
         self._positions: dict[UUID, int] = {}  # unfinished messages and where their outcome is in the log
         self._due: dict[UUID, datetime] = {}  # those not being attempted now, and when they are due
 
@@ -85,17 +87,31 @@ class WebhookDispatcher:
         """Schedules the messages for the outcomes recorded since the last call; returns how many
         outcomes it read."""
         if self._followed is None:
-            self._tracked = self._followed = await self.log.position(READER)
+            await self._resume()
+        assert self._followed is not None
         outcomes = await self.log.outcomes_after(self._followed, self.batch_size)
         if outcomes:
             register = await self.register.register()
-            await asyncio.gather(*(self._message_for(outcome, register) for outcome in outcomes))
+            if register.endpoints:  # else no client has a webhook: nothing to read
+                await asyncio.gather(*(self._message_for(outcome, register) for outcome in outcomes))
             self._followed = outcomes[-1].position
+            await self.log.track(READER, self._followed)  # their messages are stored
         safe = min(self._positions.values(), default=self._followed + 1) - 1
-        if safe > self._tracked:
-            await self.log.track(READER, safe)
-            self._tracked = safe
+        if safe > self._retries_tracked:
+            await self.log.track(RETRIES_READER, safe)
+            self._retries_tracked = safe
         return len(outcomes)
+
+    async def _resume(self) -> None:
+        """Finds the messages left unfinished (before a restart, or by another worker) among those
+        scheduled after the retries' tracked position: it reads webhook messages, not notifications."""
+        followed = await self.log.position(READER)
+        position = self._retries_tracked = await self.log.position(RETRIES_READER)
+        while scheduled := await self.log.scheduled_after(position, self.batch_size):
+            for message in await asyncio.gather(*(self.store.get(s.message_id) for s in scheduled)):
+                self._schedule(message)
+            position = scheduled[-1].position
+        self._followed = followed
 
     def take_due(self, limit: int) -> list[UUID]:
         """Up to `limit` messages due now, oldest due first; each is handed out once, until

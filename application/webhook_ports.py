@@ -24,6 +24,14 @@ class LoggedOutcome:
 
 
 @dataclass(frozen=True)
+class LoggedMessage:
+    """A webhook message's `Scheduled` event and its position in the global event log."""
+
+    position: int
+    message_id: UUID
+
+
+@dataclass(frozen=True)
 class WebhookAnswer:
     """The receiver's HTTP status, and its `Retry-After` in seconds when it gave one."""
 
@@ -35,6 +43,9 @@ class WebhookAnswer:
 class OutcomeLog(Protocol):
     async def outcomes_after(self, position: int, limit: int) -> list[LoggedOutcome]:
         """Returns up to `limit` outcomes recorded after `position`, in log order (gaps allowed)."""
+
+    async def scheduled_after(self, position: int, limit: int) -> list[LoggedMessage]:
+        """Returns up to `limit` webhook messages scheduled after `position`, in log order."""
 
     async def position(self, reader: str) -> int:
         """Returns the position the reader last tracked, 0 if it never did."""

@@ -51,9 +51,9 @@ class World:
     register: WebhookRegister
     transport: ScriptedTransport
 
-    def dispatcher(self, worker: str = "w1") -> WebhookDispatcher:
+    def dispatcher(self, worker: str = "w1", log: Any = None) -> WebhookDispatcher:
         return WebhookDispatcher(
-            self.store,
+            log or self.store,
             self.store,
             self.register,
             self.transport,

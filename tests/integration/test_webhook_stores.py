@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.event_store import EventSourcedStore
-from application.webhook_dispatch import READER
+from application.webhook_dispatch import RETRIES_READER
 from application.webhook_ports import WebhookAnswer
 from domain.webhooks import message_id
 from tests.stores import KINDS, open_store
@@ -55,7 +55,7 @@ async def test_a_new_dispatcher_resumes_a_message_left_unfinished(world: World) 
     before = world.dispatcher()
     await before.follow_once()
     await run_due(before)
-    assert await world.store.position(READER) < (await world.store.outcomes_after(0, 1))[0].position
+    assert await world.store.position(RETRIES_READER) < (await world.store.outcomes_after(0, 1))[0].position
     world.later(1)
     after = world.dispatcher()
     await after.follow_once()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from adapters.event_store import EventSourcedStore
-from application.webhook_dispatch import READER, WebhookRetries
+from application.webhook_dispatch import READER, RETRIES_READER, WebhookRetries
 from application.webhook_ports import TargetForbidden, TargetUnreachable, WebhookAnswer
 from domain.webhooks import message_id
 from tests.webhook_world import URL, World, run_due, world_on
@@ -162,15 +163,33 @@ async def test_a_restarted_dispatcher_resumes_unfinished_messages_from_its_track
     await before.follow_once()
     await run_due(before)
     [first, last] = await world.store.outcomes_after(0, 10)
-    assert await world.store.position(READER) == first.position - 1  # below the unfinished one
+    assert await world.store.position(READER) == last.position  # both messages are stored
+    assert await world.store.position(RETRIES_READER) == first.position - 1  # below the unfinished one
     world.later(1)
-    after = world.dispatcher()
+    log = ReadingLog(world.store)
+    after = world.dispatcher(log=log)
     await after.follow_once()
+    assert log.outcomes_read_after == [last.position]  # no outcome read twice
     assert await run_due(after) == [message_id(failing.id, "notification.delivered")]
     posted = [p[3]["data"]["id"] for p in world.transport.posted]
     assert posted == [str(failing.id), str(accepted.id), str(failing.id)]
     await after.follow_once()
-    assert await world.store.position(READER) == last.position  # nothing unfinished any more
+    assert await world.store.position(RETRIES_READER) == last.position  # nothing unfinished any more
+
+
+class ReadingLog:
+    """The store's outcome log, recording where each read of outcomes starts."""
+
+    def __init__(self, store: EventSourcedStore) -> None:
+        self.store = store
+        self.outcomes_read_after: list[int] = []
+
+    async def outcomes_after(self, position: int, limit: int) -> Any:
+        self.outcomes_read_after.append(position)
+        return await self.store.outcomes_after(position, limit)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
 
 
 async def test_of_two_workers_only_the_one_that_claimed_the_message_sends_it(world: World) -> None:
