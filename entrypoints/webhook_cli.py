@@ -1,4 +1,4 @@
-"""`notifications webhook`: set or remove a client's webhook (docs/webhooks.md)."""
+"""`notifications webhook`: set, remove or list clients' webhooks (docs/webhooks.md)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,15 @@ def remove_webhook(container: Container, args: argparse.Namespace) -> int:
     return 0
 
 
+def list_webhooks(container: Container, args: argparse.Namespace) -> None:
+    register = asyncio.run(container.webhook_register().register())
+    print(f"{'CLIENT':20}  {'SET (UTC)':16}  URL")
+    for client, endpoint in sorted(register.endpoints.items()):
+        print(f"{client:20}  {endpoint.set_at:%Y-%m-%d %H:%M}  {endpoint.url}")
+
+
 def add_webhook_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    webhook = commands.add_parser("webhook", help="set or remove a client's signed webhook")
+    webhook = commands.add_parser("webhook", help="set, remove or list clients' signed webhooks")
     actions = webhook.add_subparsers(required=True, metavar="ACTION")
     setting = actions.add_parser(
         "set", help="set the URL that hears of the client's notifications; prints its signing secret once"
@@ -46,3 +53,6 @@ def add_webhook_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     removing = actions.add_parser("remove", help="remove the client's webhook; unsent messages are dropped")
     removing.add_argument("--client", required=True, help="the client's name")
     removing.set_defaults(run=remove_webhook)
+    actions.add_parser("list", help="list clients' webhooks (never their secrets)").set_defaults(
+        run=list_webhooks
+    )
