@@ -63,9 +63,10 @@ class HttpWebhooks:
             extensions={"sni_hostname": host} if target.scheme == "https" else {},
         )
         try:
-            response = await self._http().send(request, stream=True)  # the body is never read
-            await response.aclose()
-        except httpx.TimeoutException:
+            async with asyncio.timeout(self.timeout):  # in all: httpx's apply to each read and write
+                response = await self._http().send(request, stream=True)  # the body is never read
+                await response.aclose()
+        except (httpx.TimeoutException, TimeoutError):
             raise TargetUnreachable(f"no answer from {host} within {self.timeout:g} s") from None
         except httpx.HTTPError as error:
             raise TargetUnreachable(f"cannot reach {host}: {type(error).__name__}: {error}") from None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,3 +154,27 @@ def test_retry_after_is_read_in_seconds_or_as_a_date() -> None:
     assert parse_retry_after("Sun, 29 Nov 2026 10:01:00 GMT", now) == 60
     assert parse_retry_after("Sun, 29 Nov 2026 09:00:00 GMT", now) == 0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+async def test_a_receiver_that_answers_a_byte_at_a_time_is_cut_off_at_the_timeout() -> None:
+    listening = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = listening.accept()
+        with connection:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+                if stop.wait(0.1):
+                    return
+                connection.sendall(bytes([byte]))
+
+    threading.Thread(target=trickle, daemon=True).start()
+    transport = HttpWebhooks(timeout=0.5, allow_private=True)
+    url = f"http://127.0.0.1:{listening.getsockname()[1]}/hooks"
+    try:
+        with pytest.raises(TargetUnreachable, match="no answer"):
+            await transport.post(url, new_secret(), "m", BODY)
+    finally:
+        stop.set()
+        await transport.close()
+        listening.close()
