@@ -12,6 +12,7 @@ from uuid import UUID
 
 from domain.access import AccessTokens, Scope
 from domain.notification import Notification, Receipt
+from domain.webhooks import WebhookMessage, Webhooks
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class TokenClaims:
 
 @runtime_checkable
 class EventStore(Protocol):
-    async def save(self, *aggregates: Notification | AccessTokens) -> None:
+    async def save(self, *aggregates: Notification | AccessTokens | Webhooks | WebhookMessage) -> None:
         """Records the aggregates' new events in one transaction.
 
         Raises Conflict if another writer recorded an event at the same version first (this is

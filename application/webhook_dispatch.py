@@ -5,24 +5,21 @@ client has a webhook into a `WebhookMessage`, recorded in the store with every a
 Two positions are tracked durably: how far outcomes were turned into messages, and a position below
 the oldest message not yet finished. A restarted worker reads the messages scheduled after the
 second (webhook messages only, never the whole log), then follows outcomes from the first.
-Sources: Standard Webhooks (github.com/standard-webhooks/standard-webhooks, spec/standard-webhooks.md,
-"Deliverability and reliability", "Delivery success and failure").
+Source: Standard Webhooks (github.com/standard-webhooks/standard-webhooks, spec/standard-webhooks.md,
+"Delivery success and failure").
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import structlog
-
 from application.errors import Conflict, NotFound
 from application.ports import Clock, EventStore
+from application.webhook_messages import WebhookRetries, log_change, payload
 from application.webhook_ports import (
     LoggedOutcome,
     OutcomeLog,
@@ -35,31 +32,10 @@ from application.webhooks import WebhookRegister
 from domain.notification import Notification
 from domain.webhooks import AttemptNotDue, WebhookMessage, Webhooks
 
-log = structlog.get_logger("notifications")
-
 READER = "webhooks"  # the outcomes up to its position have their messages stored
 RETRIES_READER = "webhook-retries"  # the messages of outcomes up to its position are all finished
 RELOAD_AFTER = timedelta(seconds=1)
 Describe = Callable[[Notification], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class WebhookRetries:
-    """After the n-th failed attempt, the next comes `base_delay * 2^(n-1)` seconds later (1, 2, 4...),
-    at most `max_delay` later, or later if the receiver asked so with `Retry-After`; a message
-    still failing `give_up_after` seconds after it was scheduled is abandoned. `timeout` (seconds)
-    bounds an attempt."""
-
-    base_delay: float = 1.0
-    max_delay: float = 3600.0
-    give_up_after: float = 3 * 86400.0
-    timeout: float = 15.0
-
-    def delay(self, attempts: int, retry_after: float | None) -> timedelta:
-        seconds = min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay)
-        if retry_after is not None:
-            seconds = max(seconds, min(retry_after, self.max_delay))
-        return timedelta(seconds=seconds)
 
 
 class WebhookDispatcher:
@@ -145,7 +121,7 @@ class WebhookDispatcher:
             return await self._record(message)
         try:
             message.begin_attempt(self.worker, self.clock.now(), timedelta(seconds=self.retries.timeout + 5))
-            await self.store.save(message)  # type: ignore[arg-type]
+            await self.store.save(message)
         except (AttemptNotDue, Conflict):  # finished, not due, or another worker's attempt
             return await self._reload(message_id)
         body = await self._body(message)
@@ -171,7 +147,7 @@ class WebhookDispatcher:
             notification.client, notification.id, outcome.kind, notification.modified_on, outcome.position
         )
         try:
-            await self.store.save(message)  # type: ignore[arg-type]
+            await self.store.save(message)
         except Conflict:  # made before a restart, or by another worker
             message = await self.store.get(message.id)
         self._schedule(message)
@@ -193,19 +169,14 @@ class WebhookDispatcher:
 
     async def _body(self, message: WebhookMessage) -> bytes:
         notification: Notification = await self.store.get(message.notification_id)
-        payload = {
-            "type": message.kind,
-            "timestamp": message.occurred_at.isoformat().replace("+00:00", "Z"),
-            "data": self.describe(notification),
-        }
-        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        return payload(message, self.describe(notification))
 
     async def _record(self, message: WebhookMessage) -> None:
         try:
-            await self.store.save(message)  # type: ignore[arg-type]
+            await self.store.save(message)
         except Conflict:  # another worker recorded something first: look again
             return await self._reload(message.id)
-        _log_change(message)
+        log_change(message)
         self._schedule(message)
 
     async def _reload(self, message_id: UUID) -> None:
@@ -219,19 +190,3 @@ class WebhookDispatcher:
         else:
             self._positions[message.id] = message.position
             self._due[message.id] = due
-
-
-def _log_change(message: WebhookMessage) -> None:
-    """One line per change; never the URL, the secret or the payload."""
-    change = "accepted" if message.outcome and message.outcome.startswith("accepted") else None
-    change = change or ("abandoned" if message.finished else "attempt_failed")
-    log.info(
-        f"webhook.{change}",
-        message_id=str(message.id),
-        notification_id=str(message.notification_id),
-        client=message.client,
-        kind=message.kind,
-        attempts=message.attempts,
-        outcome=message.outcome,
-        retry_at=message.retry_at.isoformat() if message.retry_at and not message.finished else None,
-    )

@@ -55,7 +55,7 @@ class WebhookRegister:
             register = await self.register()
             change(register)
             try:
-                await self.store.save(register)  # type: ignore[arg-type]
+                await self.store.save(register)
             except Conflict:
                 continue
             return register

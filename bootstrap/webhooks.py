@@ -8,7 +8,8 @@ import msgspec
 from dependency_injector import providers
 
 from adapters.webhook_http import HttpWebhooks
-from application.webhook_dispatch import WebhookDispatcher, WebhookRetries
+from application.webhook_dispatch import WebhookDispatcher
+from application.webhook_messages import WebhookRetries
 from application.webhooks import WebhookRegister
 from domain.notification import Notification
 from entrypoints.http.schemas import NotificationView

@@ -10,7 +10,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from adapters.event_store import EventSourcedStore
-from application.webhook_dispatch import WebhookDispatcher, WebhookRetries
+from application.webhook_dispatch import WebhookDispatcher
+from application.webhook_messages import WebhookRetries
 from application.webhook_ports import WebhookAnswer
 from application.webhooks import WebhookRegister
 from domain.messages import Channel, message_from_dict

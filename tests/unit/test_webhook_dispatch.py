@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from adapters.event_store import EventSourcedStore
-from application.webhook_dispatch import READER, RETRIES_READER, WebhookRetries
+from application.webhook_dispatch import READER, RETRIES_READER
+from application.webhook_messages import WebhookRetries
 from application.webhook_ports import TargetForbidden, TargetUnreachable, WebhookAnswer
 from domain.webhooks import message_id
 from tests.webhook_world import URL, World, run_due, world_on
