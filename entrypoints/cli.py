@@ -20,6 +20,7 @@ from bootstrap.container import Container, build_container
 from bootstrap.logging import configure_logging
 from bootstrap.settings import Settings, SettingsError, load_settings
 from domain.access import InvalidClient, Scope, UnknownToken
+from entrypoints.webhook_cli import add_webhook_commands
 
 _DURATION = re.compile(r"(\d+)([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -162,8 +163,6 @@ def _parser() -> argparse.ArgumentParser:
     from entrypoints.audit import add_audit_commands  # it imports this module
 
     add_audit_commands(commands)
-    from entrypoints.webhook_cli import add_webhook_commands  # it imports the container
-
     add_webhook_commands(commands)
     db = commands.add_parser("db", help="manage the event store's database")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
