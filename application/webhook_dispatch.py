@@ -12,6 +12,7 @@ Source: Standard Webhooks (github.com/standard-webhooks/standard-webhooks, spec/
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,10 +51,12 @@ class WebhookDispatcher:
         retries: WebhookRetries,
         worker: str,
         batch_size: int = 100,
+        spread: Callable[[], float] = random.random,
     ) -> None:
         self.log, self.store, self.register, self.transport = log, store, register, transport
         self.describe, self.clock, self.retries, self.worker = describe, clock, retries, worker
         self.batch_size = batch_size
+        self.spread = spread
         self._followed: int | None = None
         self._retries_tracked = 0
         self._positions: dict[UUID, int] = {}  # unfinished messages and where their outcome is in the log
@@ -165,7 +168,7 @@ class WebhookDispatcher:
         if (now - message.created_on).total_seconds() >= self.retries.give_up_after:
             message.abandon(f"gave up after {message.attempts} attempts: {reason}")
         else:
-            message.fail(reason, now + self.retries.delay(message.attempts, retry_after))
+            message.fail(reason, now + self.retries.delay(message.attempts, retry_after, self.spread()))
 
     async def _body(self, message: WebhookMessage) -> bytes:
         notification: Notification = await self.store.get(message.notification_id)

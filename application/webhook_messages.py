@@ -30,8 +30,10 @@ class WebhookRetries:
     give_up_after: float = 3 * 86400.0
     timeout: float = 15.0
 
-    def delay(self, attempts: int, retry_after: float | None) -> timedelta:
-        seconds = min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay)
+    def delay(self, attempts: int, retry_after: float | None, spread: float = 0.0) -> timedelta:
+        """The wait after the `attempts`-th failure; `spread` in [0, 1) lengthens it by up to 10%, so
+        that messages failing together do not come back together (the specification's jitter)."""
+        seconds = min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay) * (1 + spread / 10)
         if retry_after is not None:
             seconds = max(seconds, min(retry_after, self.max_delay))
         return timedelta(seconds=seconds)

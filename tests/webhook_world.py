@@ -62,6 +62,7 @@ class World:
             self.clock,
             WebhookRetries(),
             worker,
+            spread=lambda: 0.0,  # no jitter: the waits are exact
         )
 
     async def notification(self, client: str = "bank", refused: bool = False) -> Notification:

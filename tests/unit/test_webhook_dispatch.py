@@ -94,6 +94,7 @@ async def test_the_delay_grows_to_an_hour_and_a_retry_after_is_honoured(world: W
         3600,
     ]
     assert retries.delay(1, 120).total_seconds() == 120
+    assert [retries.delay(n, None, 0.5).total_seconds() for n in (1, 3, 40)] == [1.05, 4.2, 3780]
     world.transport.answers = [WebhookAnswer(503, retry_after=30)]
     await world.register.set_webhook("bank", URL)
     await world.notification()
