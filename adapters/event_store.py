@@ -40,12 +40,17 @@ from adapters.write_check import WriteCheck, postgres_probe, sqlite_probe
 from application.audit import Link, LoggedEvent
 from application.errors import Conflict, NotFound, StoreUnavailable
 from application.ports import LoggedRequest, RecordedEvent
+from application.webhook_ports import DELIVERED, REFUSED, LoggedMessage, LoggedOutcome
 from domain.access import AccessTokens
 from domain.fineract import FineractTenants
 from domain.notification import Notification
+from domain.webhooks import WebhookMessage
 
 T = TypeVar("T")
 _REQUESTED = get_topic(Notification.Requested)
+# The outcomes a client's webhook hears of (a notification's `read_at` is not recorded yet)
+_OUTCOMES = {f"{get_topic(Notification)}.Delivered": DELIVERED, f"{get_topic(Notification)}.Refused": REFUSED}
+_SCHEDULED = f"{get_topic(WebhookMessage)}.Scheduled"
 
 
 class EventSourcedStore:
@@ -211,6 +216,24 @@ class EventSourcedStore:
             )
         )
         return [LoggedRequest(record.id, UUID(str(record.originator_id))) for record in records]
+
+    async def outcomes_after(self, position: int, limit: int) -> list[LoggedOutcome]:
+        """Outcomes of notifications after the position, for webhooks (the OutcomeLog port)."""
+        records = await self._run(
+            lambda: self._recorder.select_notifications(
+                position, limit, topics=list(_OUTCOMES), inclusive_of_start=False
+            )
+        )
+        return [LoggedOutcome(r.id, UUID(str(r.originator_id)), _OUTCOMES[r.topic]) for r in records]
+
+    async def scheduled_after(self, position: int, limit: int) -> list[LoggedMessage]:
+        """Webhook messages scheduled after the position (the OutcomeLog port)."""
+        records = await self._run(
+            lambda: self._recorder.select_notifications(
+                position, limit, topics=[_SCHEDULED], inclusive_of_start=False
+            )
+        )
+        return [LoggedMessage(r.id, UUID(str(r.originator_id))) for r in records]
 
     async def position(self, reader: str) -> int:
         return await self._run(lambda: self._recorder.max_tracking_id(reader)) or 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from application.replay import Replay, Replayer
 from domain.access import REGISTER_ID, AccessTokens
 from domain.fineract import FineractTenants
 from domain.notification import Notification
+from domain.webhooks import WebhookMessage, Webhooks
 
 REMEMBERED_CLIENTS = 10_000
 
@@ -42,7 +43,7 @@ class AuditTrail:
         async for event in walk(self.log, after, until):
             owner = await clients.of(event)
             if client is None or owner == client:
-                yield AuditRecord(event, owner)
+                yield AuditRecord(without_secrets(event), owner)
 
     async def last_position(self) -> int:
         return await self.log.last_position()
@@ -56,8 +57,15 @@ class AuditTrail:
         return ChainCheck(self.log)
 
 
+def without_secrets(event: LoggedEvent) -> LoggedEvent:
+    """The event as exported: a webhook's signing secret is for signing, not for reading."""
+    if event.aggregate == Webhooks.__name__ and "secret" in event.data:
+        return replace(event, data=event.data | {"secret": "[not exported]"})
+    return event
+
+
 class Clients:
-    """Who each event concerns: the client of its notification, or of its token.
+    """Who each event concerns: the client of its notification, token, webhook or webhook message.
 
     Remembers the clients of the latest notifications only, so that memory stays bounded; an
     older one is read again from the notification's first event.
@@ -69,8 +77,10 @@ class Clients:
         self._tokens: dict[UUID, str] | None = None
 
     async def of(self, event: LoggedEvent) -> str | None:
-        if event.aggregate == Notification.__name__:
-            return await self._of_notification(event)
+        if event.aggregate in (Notification.__name__, WebhookMessage.__name__):
+            return await self._of_notification(event)  # each names its client in its first event
+        if event.aggregate == Webhooks.__name__:
+            return event.data.get("client")
         if event.aggregate == AccessTokens.__name__ and "token_id" in event.data:
             tokens = await self._token_clients()
             if "client" in event.data:

@@ -13,6 +13,7 @@ from uuid import UUID
 from domain.access import AccessTokens, Scope
 from domain.fineract import FineractTenants
 from domain.notification import Notification, Receipt
+from domain.webhooks import WebhookMessage, Webhooks
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,9 @@ class TokenClaims:
 
 @runtime_checkable
 class EventStore(Protocol):
-    async def save(self, *aggregates: Notification | AccessTokens | FineractTenants) -> None:
+    async def save(
+        self, *aggregates: Notification | AccessTokens | FineractTenants | Webhooks | WebhookMessage
+    ) -> None:
         """Records the aggregates' new events in one transaction.
 
         Raises Conflict if another writer recorded an event at the same version first (this is

@@ -27,6 +27,7 @@ from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings
+from bootstrap.webhooks import webhook_providers
 from entrypoints.worker import Worker
 
 
@@ -152,6 +153,9 @@ class Container(containers.DeclarativeContainer):
         store=grouped_store,
         default_country_code=settings.provided.fineract_default_country_code,
     )
+    webhook_register, webhook_transport, webhook_worker = webhook_providers(
+        settings, event_store, grouped_store, clock, providers.Callable(worker_name)
+    )
     worker = providers.Factory(
         Worker,
         relay=providers.Callable(enabled, settings.provided.relay, relay),
@@ -159,6 +163,7 @@ class Container(containers.DeclarativeContainer):
         deliveries=deliveries,
         concurrency=settings.provided.worker_concurrency,
         visibility_timeout=settings.provided.queue_visibility_timeout,
+        webhooks=webhook_worker,
     )
 
 

@@ -122,6 +122,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     fineract: bool = False
     fineract_path: Annotated[str, Meta(pattern=r"^/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)?$")] = "/"
     fineract_default_country_code: Annotated[str, Meta(pattern="^([1-9][0-9]{0,2})?$")] = ""
+    # signed webhooks (docs/webhooks.md)
+    webhook_allow_private: bool = False
+    webhook_timeout: Annotated[float, Meta(gt=0, le=300)] = 15.0
+    webhook_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 10
 
     def __post_init__(self) -> None:
         if problem := provider_problem(self):

@@ -20,6 +20,7 @@ from bootstrap.container import Container, build_container
 from bootstrap.logging import configure_logging
 from bootstrap.settings import Settings, SettingsError, load_settings
 from domain.access import InvalidClient, Scope, UnknownToken
+from entrypoints.webhook_cli import add_webhook_commands
 
 _DURATION = re.compile(r"(\d+)([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -165,6 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     from entrypoints.fineract_cli import add_fineract_commands
 
     add_fineract_commands(commands)
+    add_webhook_commands(commands)
     db = commands.add_parser("db", help="manage the event store's database")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("migrate", help="create the event store's tables if missing").set_defaults(

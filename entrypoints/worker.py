@@ -11,6 +11,7 @@ from application.delivery import Deliveries, Outcome
 from application.errors import QueueUnavailable, StoreUnavailable
 from application.ports import Delivery, NotificationQueue
 from application.relay import Relay
+from entrypoints.webhook_worker import WebhookWorker
 
 log = structlog.get_logger("notifications")
 
@@ -28,12 +29,14 @@ class Worker:
         deliveries: Deliveries,
         concurrency: int,
         visibility_timeout: float,
+        webhooks: WebhookWorker | None = None,
     ) -> None:
         self.relay = relay
         self.queue = queue
         self.deliveries = deliveries
         self.concurrency = concurrency
         self.visibility_timeout = visibility_timeout
+        self.webhooks = webhooks
         self.stopping = asyncio.Event()
         self._running: asyncio.Task[None] | None = None
 
@@ -56,9 +59,12 @@ class Worker:
         """Works until `stop()`; then takes nothing new and lets deliveries in flight finish."""
         log.info("worker.started", relay=self.relay is not None)
         relaying = asyncio.create_task(self._relay()) if self.relay else None
+        hooks = asyncio.create_task(self.webhooks.run(self.stopping)) if self.webhooks else None
         await self._consume()
         if relaying:
             await relaying
+        if hooks:
+            await hooks
         await self.deliveries.close()
         log.info("worker.stopped")
 
