@@ -9,6 +9,7 @@ from pathlib import Path
 from dependency_injector import containers, providers
 
 from adapters.azure_queue import AzureQueue
+from adapters.change_waiters import InProcessChanges
 from adapters.clock import SystemClock
 from adapters.event_store import EventSourcedStore
 from adapters.group_commit import GroupCommit
@@ -21,6 +22,7 @@ from application.delivery import Deliveries, RetryPolicy
 from application.notifications import Notifications
 from application.relay import Relay
 from application.status_updates import StatusUpdates
+from application.waiting import StatusWaits
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.settings import Settings
 from entrypoints.worker import Worker
@@ -85,6 +87,10 @@ def enabled(on: bool, relay: Relay) -> Relay | None:
     return relay if on else None
 
 
+def changes_of(store: EventSourcedStore) -> InProcessChanges:
+    return store.changes()
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -102,7 +108,9 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(postgres_store, settings),
     )
     # Use cases write through group commit: concurrent saves share one transaction.
-    grouped_store = providers.Singleton(GroupCommit, event_store)
+    # Long polls wait on `changes`: woken at once by this process's saves, by the log for others'.
+    changes = providers.Singleton(changes_of, event_store)
+    grouped_store = providers.Singleton(GroupCommit, event_store, saved=changes.provided.saved)
     queue = providers.Selector(
         settings.provided.queue,
         inprocess=providers.Singleton(InProcessQueue),
@@ -120,6 +128,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     notifications = providers.Singleton(Notifications, store=grouped_store)
+    status_waits = providers.Singleton(StatusWaits, notifications=notifications, changes=changes)
     access = providers.Singleton(Access, store=grouped_store, authority=token_authority, clock=clock)
     deliveries = providers.Singleton(
         Deliveries,
