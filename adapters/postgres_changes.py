@@ -21,11 +21,14 @@ from uuid import UUID
 
 import psycopg
 import structlog
+from eventsourcing.utils import get_topic
 from psycopg import sql
 
 from adapters.change_waiters import InProcessChanges
+from domain.notification import Notification
 
 BATCH = 1000
+_REQUESTED = get_topic(Notification.Requested)
 RECONNECT_AFTER = (0.1, 5.0)  # seconds: the first wait, the longest
 
 log = structlog.get_logger("notifications")
@@ -42,7 +45,7 @@ class PostgresListener(InProcessChanges):
         self._newest = sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(events).as_string()
         self._after = (
             sql.SQL(
-                "SELECT notification_id, originator_id FROM {} WHERE notification_id > %s "
+                "SELECT notification_id, originator_id, topic = %s FROM {} WHERE notification_id > %s "
                 "ORDER BY notification_id LIMIT {}"
             )
             .format(events, sql.Literal(BATCH))
@@ -79,10 +82,10 @@ class PostgresListener(InProcessChanges):
 
     async def _read_after(self, connection: psycopg.AsyncConnection[Any], position: int) -> int:
         while True:
-            cursor = await connection.execute(self._after, (position,), prepare=True)
+            cursor = await connection.execute(self._after, (_REQUESTED, position), prepare=True)
             rows = await cursor.fetchall()
-            if rows:
-                self.saved(i if isinstance(i, UUID) else UUID(i) for _, i in rows)
+            if rows:  # requests left out: nobody waits for a notification not yet made
+                self.saved(i if isinstance(i, UUID) else UUID(i) for _, i, requested in rows if not requested)
                 position = rows[-1][0]
             if len(rows) < BATCH:
                 return int(position)

@@ -16,11 +16,14 @@ from pathlib import Path
 from uuid import UUID
 
 import structlog
+from eventsourcing.utils import get_topic
 
 from adapters.change_waiters import InProcessChanges
+from domain.notification import Notification
 
 INTERVAL = 0.1  # seconds between two reads of the log
 BATCH = 1000
+_REQUESTED = get_topic(Notification.Requested)
 
 log = structlog.get_logger("notifications")
 
@@ -31,7 +34,11 @@ class SqliteLogFollower(InProcessChanges):
         super().__init__()
         self._path, self._interval = path, interval
         self._newest = f"SELECT COALESCE(MAX(rowid), 0) FROM {table}"  # noqa: S608  # the library's table
-        self._after = f"SELECT rowid, originator_id FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT {BATCH}"  # noqa: S608
+        # Each row says whether it is a request: nobody waits for a notification not yet made.
+        self._after = (
+            f"SELECT rowid, originator_id, topic = ? FROM {table} "  # noqa: S608
+            f"WHERE rowid > ? ORDER BY rowid LIMIT {BATCH}"
+        )
         self._task: asyncio.Task[None] | None = None
         self._connection: sqlite3.Connection | None = None
 
@@ -56,12 +63,12 @@ class SqliteLogFollower(InProcessChanges):
             [(newest,)] = self._connection.execute(self._newest).fetchall()
             self.wake_all()  # a change saved before this position was known may have been missed
             return int(newest)
-        rows = self._connection.execute(self._after, (position,)).fetchall()
-        while rows:
-            self.saved(UUID(originator_id) for _, originator_id in rows)
-            position = rows[-1][0]
-            rows = self._connection.execute(self._after, (position,)).fetchall() if len(rows) == BATCH else []
-        return position
+        while True:
+            rows = self._connection.execute(self._after, (_REQUESTED, position)).fetchall()
+            self.saved(UUID(originator_id) for _, originator_id, requested in rows if not requested)
+            position = rows[-1][0] if rows else position
+            if len(rows) < BATCH:
+                return position
 
     async def close(self) -> None:
         if self._task is not None:
