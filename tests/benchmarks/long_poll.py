@@ -51,7 +51,7 @@ def bench_long_poll(store: BenchStore, options: argparse.Namespace) -> dict[str,
                     )
                     runs[mode].append((post, get, waiters.open(), server.memory_mib()))
                     failures += waiters.failures
-    result = {"store": store.name, "waiters": WAITERS, "connections": 32}
+    result: dict[str, Any] = {"store": store.name, "held": WAITERS, "connections": 32}
     for mode, measured in runs.items():
         result[mode] = {
             "post_per_s": round(statistics.median(p.rate for p, _, _, _ in measured)),
