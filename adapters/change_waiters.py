@@ -15,9 +15,15 @@ from uuid import UUID
 
 
 class _Watch:
-    def __init__(self) -> None:
+    def __init__(self, stopped: bool = False) -> None:
         self._news = False
+        self._stopped = stopped
         self._future: asyncio.Future[bool] | None = None
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self._future is not None:
+            _settle(self._future, False)
 
     def wake(self) -> None:
         if self._future is not None and not self._future.done():
@@ -29,6 +35,8 @@ class _Watch:
         if self._news:
             self._news = False
             return True
+        if self._stopped:
+            return False
         loop = asyncio.get_running_loop()
         future = self._future = loop.create_future()
         timer = loop.call_later(max(0.0, seconds), _settle, future, False)
@@ -48,10 +56,11 @@ def _settle(future: asyncio.Future[bool], value: bool) -> None:
 class InProcessChanges:
     def __init__(self) -> None:
         self._watches: dict[UUID, set[_Watch]] = {}
+        self._stopped = False
 
     @contextlib.contextmanager
     def watch(self, notification_id: UUID) -> Iterator[_Watch]:
-        watch = _Watch()
+        watch = _Watch(self._stopped)
         self._watches.setdefault(notification_id, set()).add(watch)
         self._started()
         try:
@@ -74,6 +83,17 @@ class InProcessChanges:
         for watches in self._watches.values():
             for watch in watches:
                 watch.wake()
+
+    def stop_waiting(self) -> None:
+        """Ends every wait now and every later one at once, as if its time were up: for a server
+        that stops, so that long polls answer with the notification as it stands. May be called
+        again."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for watches in self._watches.values():
+            for watch in watches:
+                watch.stop()
 
     def waiting(self) -> int:
         """How many waiters are held now."""

@@ -83,3 +83,21 @@ def test_a_waiting_get_answers_pending_after_its_wait_then_delivered_soon_after_
 
     assert view["status"] == "delivered"
     assert seconds < 25  # woken by the delivery, not by the end of its 30 s
+
+
+def test_sigterm_answers_the_long_polls_in_flight_as_they_stand_and_the_server_exits(
+    service: Service,
+) -> None:
+    service.start("--no-worker")
+    auth = issue_token(service)
+    notification_id = send(service, auth, SMS)  # no worker: it stays pending
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(long_poll, service, auth, notification_id, 30)
+        time.sleep(0.5)  # the GET is waiting
+        assert not waiting.done()
+
+        assert service.terminate() == 0
+        view, seconds = waiting.result()
+
+    assert view["status"] == "pending"
+    assert seconds < 20  # answered when the shutdown began, not held for its 30 s

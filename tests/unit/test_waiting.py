@@ -137,3 +137,19 @@ class ReadTwice:
         if self.read_at is not None:
             read.read_at = self.read_at  # type: ignore[attr-defined]
         return read
+
+
+async def test_stopping_ends_every_wait_with_the_notification_as_it_stands_and_later_ones_at_once(
+    container: Container,
+) -> None:
+    notification = await requested(container)
+    waits = container.status_waits()
+    wait = asyncio.create_task(waits.wait_for_news("bank", notification.id, 30))
+    await until_waiting(container.changes(), 1)
+
+    container.changes().stop_waiting()
+
+    assert (await asyncio.wait_for(wait, 5)).status is Status.PENDING
+    later = await asyncio.wait_for(waits.wait_for_news("bank", notification.id, 30), 5)
+    assert later.status is Status.PENDING
+    assert container.changes().waiting() == 0
