@@ -58,7 +58,10 @@ class SqliteLogFollower(InProcessChanges):
 
     def _read(self, position: int | None) -> int:
         if self._connection is None:
-            self._connection = sqlite3.connect(self._path, timeout=0, isolation_level=None)
+            # not bound to a thread: a follower started again on another loop reuses it
+            self._connection = sqlite3.connect(
+                self._path, timeout=0, isolation_level=None, check_same_thread=False
+            )
         if position is None:
             [(newest,)] = self._connection.execute(self._newest).fetchall()
             self.wake_all()  # a change saved before this position was known may have been missed
