@@ -22,6 +22,7 @@ from eventsourcing.sqlite import SQLiteProcessRecorder
 from eventsourcing.utils import get_topic
 from psycopg.sql import Composable
 
+from adapters.change_waiters import InProcessChanges
 from adapters.hash_chain import ChainedEventStore, ChainingMapper
 from adapters.persistence import (
     ENVELOPE,
@@ -34,7 +35,9 @@ from adapters.persistence import (
     select_many,
     translated,
 )
+from adapters.postgres_changes import PostgresListener
 from adapters.postgres_on_loop import PostgresOnLoop, Unreachable
+from adapters.sqlite_changes import SqliteLogFollower
 from adapters.sqlite_on_loop import Busy, SqliteOnLoop
 from adapters.write_check import WriteCheck, postgres_probe, sqlite_probe
 from application.audit import Link, LoggedEvent
@@ -69,6 +72,7 @@ class EventSourcedStore:
         self._sqlite_on_loop: SqliteOnLoop | None = None
         self._postgres_on_loop: PostgresOnLoop | None = None
         self._writes = WriteCheck()  # memory: writes cannot fail
+        self._changes: Callable[[], InProcessChanges] = InProcessChanges  # memory: no other writer
 
     @classmethod
     def sqlite(cls, path: Path, lock_timeout: float = 10.0, cipher_key: str = "") -> EventSourcedStore:
@@ -88,6 +92,7 @@ class EventSourcedStore:
             path, recorder.events_table_name, recorder.insert_tracking_statement, store.where
         )
         store._writes = WriteCheck(sqlite_probe(path, store.where))
+        store._changes = lambda: SqliteLogFollower(path, recorder.events_table_name)
         return store
 
     @classmethod
@@ -137,6 +142,12 @@ class EventSourcedStore:
             postgres_probe(
                 recorder.datastore, recorder.datastore.schema, recorder.events_table_name, store.where
             )
+        )
+        store._changes = lambda: PostgresListener(
+            parameters | {"connect_timeout": connect_timeout},
+            recorder.datastore.schema,
+            recorder.events_table_name,
+            recorder.channel_name,
         )
         return store
 
@@ -200,6 +211,11 @@ class EventSourcedStore:
         """Returns if the store answers a read and would take a write (adapters/write_check.py)."""
         await self._run(lambda: probe(self._recorder))
         await self._writes.check(self._run)
+
+    def changes(self) -> InProcessChanges:
+        """New waiters for the notifications' changes, woken by this store's writes from any
+        process (adapters/change_waiters.py): a log follower on SQLite, LISTEN on PostgreSQL."""
+        return self._changes()
 
     async def migrate(self) -> None:
         """Creates the tables (and the PostgreSQL schema) that do not exist yet; safe to repeat."""

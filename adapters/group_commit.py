@@ -12,6 +12,7 @@ in the next one, with one query and one trip to the store's thread.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -29,8 +30,10 @@ class _Store(Protocol):
 
 
 class GroupCommit:
-    def __init__(self, store: _Store) -> None:
+    def __init__(self, store: _Store, saved: Callable[[Iterable[UUID]], None] | None = None) -> None:
+        """`saved` is told the ids of the aggregates whose events were just committed."""
         self._store = store
+        self._saved = saved
         self._waiting: list[tuple[list[Any], asyncio.Future[None]]] = []
         self._committing: asyncio.Task[None] | None = None
         self._asked: list[tuple[UUID, asyncio.Future[Any]]] = []
@@ -97,13 +100,19 @@ class GroupCommit:
                 except Exception as single:
                     settle(done, single)
                 else:
+                    self._tell_saved([events])
                     settle(done, None)
         except Exception as error:
             for _, done in batch:
                 settle(done, error)
         else:
+            self._tell_saved([events for events, _ in batch])
             for _, done in batch:
                 settle(done, None)
+
+    def _tell_saved(self, saved: list[list[Any]]) -> None:
+        if self._saved is not None:
+            self._saved({event.originator_id for events in saved for event in events})
 
 
 def settle(done: asyncio.Future[Any], error: BaseException | None, result: Any = None) -> None:

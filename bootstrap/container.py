@@ -9,6 +9,7 @@ from pathlib import Path
 from dependency_injector import containers, providers
 
 from adapters.azure_queue import AzureQueue
+from adapters.change_waiters import InProcessChanges
 from adapters.clock import SystemClock
 from adapters.event_store import EventSourcedStore
 from adapters.group_commit import GroupCommit
@@ -23,6 +24,7 @@ from application.fineract_tenants import TenantKeys
 from application.notifications import Notifications
 from application.relay import Relay
 from application.status_updates import StatusUpdates
+from application.waiting import StatusWaits
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
 from bootstrap.oauth_settings import oauth_tokens
@@ -90,6 +92,10 @@ def enabled(on: bool, relay: Relay) -> Relay | None:
     return relay if on else None
 
 
+def changes_of(store: EventSourcedStore) -> InProcessChanges:
+    return store.changes()
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -107,7 +113,9 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(postgres_store, settings),
     )
     # Use cases write through group commit: concurrent saves share one transaction.
-    grouped_store = providers.Singleton(GroupCommit, event_store)
+    # Long polls wait on `changes`: woken at once by this process's saves, by the log for others'.
+    changes = providers.Singleton(changes_of, event_store)
+    grouped_store = providers.Singleton(GroupCommit, event_store, saved=changes.provided.saved)
     queue = providers.Selector(
         settings.provided.queue,
         inprocess=providers.Singleton(InProcessQueue),
@@ -135,6 +143,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         identity_provider=identity_provider,
     )
+    status_waits = providers.Singleton(StatusWaits, notifications=notifications, changes=changes)
     deliveries = providers.Singleton(
         Deliveries,
         store=grouped_store,

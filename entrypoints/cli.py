@@ -55,7 +55,7 @@ def serve(container: Container, args: argparse.Namespace) -> None:
     )
     _keep_collections_short()
     host, port = args.host or settings.host, settings.port if args.port is None else args.port
-    run(app, host, port, limits, settings.shutdown_timeout)
+    run(app, host, port, limits, settings.shutdown_timeout, stopping=container.changes().stop_waiting)
 
 
 def work(container: Container, args: argparse.Namespace) -> None:

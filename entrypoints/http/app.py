@@ -61,10 +61,11 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
                 await worker.shutdown(settings.shutdown_timeout)
             refreshing.cancel()
             await container.queue().close()
+            await container.changes().close()
 
     app = Litestar(
         route_handlers=[
-            NotificationsController.serving(container.notifications()),
+            NotificationsController.serving(container.notifications(), container.status_waits()),
             HealthController,
             providers.provider_routes(container),
             swagger_ui_assets(),

@@ -11,9 +11,11 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from application.access import Principal
 from application.notifications import Notifications
+from application.waiting import StatusWaits
 from domain.access import Scope
 from entrypoints.http.headers import idempotency_key as key_of
 from entrypoints.http.json_bodies import checking_json_body_as
+from entrypoints.http.long_poll import Wait, unless_client_leaves
 from entrypoints.http.schemas import EventView, NotificationRequest, NotificationView, to_message
 
 IdempotencyKey = Annotated[
@@ -30,12 +32,13 @@ class NotificationsController(Controller):
     path = "/v1/notifications"
     tags = ["notifications"]
     notifications: Notifications  # given by `serving`
+    waits: StatusWaits
 
     @classmethod
-    def serving(cls, notifications: Notifications) -> type[NotificationsController]:
+    def serving(cls, notifications: Notifications, waits: StatusWaits) -> type[NotificationsController]:
         """The controller, calling these use cases (not Litestar's dependency injection, which
         cost about 7 us a request)."""
-        return type(cls.__name__, (cls,), {"notifications": notifications})
+        return type(cls.__name__, (cls,), {"notifications": notifications, "waits": waits})
 
     @post(
         operation_id="sendNotification",
@@ -70,9 +73,19 @@ class NotificationsController(Controller):
         self,
         request: Request[Principal, Any, Any],
         notification_id: FromPath[UUID],
+        wait: Wait = 0,
     ) -> NotificationView:
-        """Tell a notification's status: `pending`, `delivered` or `refused` (with the reason)."""
-        notification = await self.notifications.get_notification_status(request.user.client, notification_id)
+        """Tell a notification's status: `pending`, `delivered` or `refused` (with the reason).
+
+        With `wait=N`, a long poll: the answer comes as soon as a `pending` notification is
+        delivered or refused, or after N seconds as it stands (an unknown id is a 404 at once).
+        """
+        client = request.user.client
+        if wait:
+            waiting = self.waits.wait_for_news(client, notification_id, wait)
+            notification = await unless_client_leaves(request, waiting)
+        else:
+            notification = await self.notifications.get_notification_status(client, notification_id)
         return NotificationView.of(notification)
 
     @get("/{notification_id:uuid}/events", operation_id="getNotificationEvents", opt={"scope": Scope.READ})

@@ -59,7 +59,8 @@ PROBLEM = Schema(
     },
 )
 _ANSWERS = {
-    400: "A field is invalid, missing or unknown, or the body is not a JSON object (see `invalid_params`).",
+    400: "A field is invalid, missing or unknown, or the body is not a JSON object; or a query parameter "
+    "such as `wait` is out of range (see `invalid_params`).",
     401: "No bearer token, or one that is malformed, badly signed, expired, revoked or for another service.",
     403: "The token lacks the route's scope.",
     404: "No such notification, or another client's.",
@@ -74,7 +75,7 @@ _HEADERS = {
 }
 _ERRORS = {
     "sendNotification": (400, 401, 403, 413, 415, 422, 503),
-    "getNotificationStatus": (401, 403, 404, 503),
+    "getNotificationStatus": (400, 401, 403, 404, 503),
     "getNotificationEvents": (401, 403, 404, 503),
     "receiveTwilioStatus": (400, 403, 413, 415, 503),
 }

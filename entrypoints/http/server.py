@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -37,15 +38,25 @@ class HttpLimits:
     keep_alive_timeout: float  # seconds an idle connection is kept open between requests
 
 
-def run(app: Any, host: str, port: int, limits: HttpLimits, shutdown_timeout: float) -> None:
-    """Serves the app until SIGTERM or SIGINT, then shuts down gracefully and returns."""
+def run(
+    app: Any,
+    host: str,
+    port: int,
+    limits: HttpLimits,
+    shutdown_timeout: float,
+    stopping: Callable[[], None] = lambda: None,
+) -> None:
+    """Serves the app until SIGTERM or SIGINT, then shuts down gracefully and returns.
+
+    `stopping` is called when the shutdown begins, before the requests in flight are waited for
+    (such as long polls, which it may end)."""
     # uvicorn shuts down gracefully on SIGTERM, then raises it again: end with status 0 then.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         app,
         host=host,
         port=port,
-        http=type("Guarded", (GuardedHttpToolsProtocol,), {"limits": limits}),
+        http=type("Guarded", (GuardedHttpToolsProtocol,), {"limits": limits, "stopping": [stopping]}),
         ws="none",
         log_config=None,
         access_log=False,
@@ -56,6 +67,14 @@ def run(app: Any, host: str, port: int, limits: HttpLimits, shutdown_timeout: fl
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     limits: ClassVar[HttpLimits]
+    stopping: ClassVar[list[Callable[[], None]]] = []  # called as the shutdown begins
+
+    def shutdown(self) -> None:
+        # uvicorn calls this on each connection when it begins to shut down, then waits for the
+        # requests in flight: the app hears of the shutdown only after they have ended.
+        for call in self.stopping:
+            call()
+        super().shutdown()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.load import Figures, Pacer, get_script, post_script, wrk
+from tests.benchmarks.long_poll import bench_long_poll
 from tests.benchmarks.seed import post_to_delivered_ms, seed
 from tests.benchmarks.server import BenchServer
 from tests.benchmarks.stores import STORES, BenchStore, bench_store, check_postgres
@@ -34,6 +35,7 @@ def main() -> None:
     results: dict[str, Any] = {"machine": _machine(), "seconds": options.seconds, "rounds": options.rounds}
     with tempfile.TemporaryDirectory() as folder:
         parts = (("post", bench_post), ("get", bench_get), ("end_to_end", bench_end_to_end), ("soak", soak))
+        parts += (("long_poll", bench_long_poll),)
         for name, run in parts:
             if name in options.only:
                 results[name] = _on_each_store(run, Path(folder) / name, options)
@@ -265,7 +267,7 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--store-sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--output", default="bench.json")
     parser.add_argument(
-        "--only", nargs="+", default=["post", "get", "end_to_end"], help="post get end_to_end soak"
+        "--only", nargs="+", default=["post", "get", "end_to_end"], help="post get end_to_end soak long_poll"
     )
     parser.add_argument("--stores", nargs="+", choices=STORES, default=list(STORES))
     parser.add_argument("--soak-seconds", type=int, default=600)
