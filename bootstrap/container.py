@@ -22,6 +22,7 @@ from application.notifications import Notifications
 from application.relay import Relay
 from application.status_updates import StatusUpdates
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
+from bootstrap.mailbox import mailbox_reader
 from bootstrap.settings import Settings
 from entrypoints.worker import Worker
 
@@ -133,6 +134,7 @@ class Container(containers.DeclarativeContainer):
     status_updates = providers.Singleton(StatusUpdates, store=grouped_store, callbacks=status_callbacks)
     relay = providers.Singleton(Relay, log=event_store, queue=queue)
     audit_trail = providers.Singleton(AuditTrail, log=event_store, store=event_store, clock=clock)
+    mailbox_reader = providers.Singleton(mailbox_reader, settings, grouped_store)
     worker = providers.Factory(
         Worker,
         relay=providers.Callable(enabled, settings.provided.relay, relay),
@@ -140,6 +142,7 @@ class Container(containers.DeclarativeContainer):
         deliveries=deliveries,
         concurrency=settings.provided.worker_concurrency,
         visibility_timeout=settings.provided.queue_visibility_timeout,
+        mailbox_reader=mailbox_reader,
     )
 
 

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 
 import structlog
 
+from adapters.clock import SystemClock
 from adapters.discard import DiscardProvider
 from adapters.outbox import OutboxProvider
 from adapters.smtp_provider import SmtpProvider, SmtpServer
 from adapters.twilio_callbacks import TwilioCallbacks
 from adapters.twilio_provider import TwilioAccount, TwilioProvider
 from application.ports import NotificationProvider, StatusCallbacks
+from bootstrap.mailbox import awaiting_reports
 from bootstrap.settings import Settings
 from domain.messages import Channel
 
@@ -32,7 +34,7 @@ def delivery_providers(settings: Settings) -> Mapping[Channel, NotificationProvi
                 settings.outbox_path, channel, settings.sender, settings.receipts_to
             )
         elif name == "smtp":
-            made[channel] = smtp_provider(settings)
+            made[channel] = awaiting_reports(settings, smtp_provider(settings), SystemClock())
         elif name == "twilio":
             made[channel] = twilio
         elif name == "discard":

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from bootstrap.mailbox_settings import mailbox_problem
 from bootstrap.provider_settings import provider_problem
 from bootstrap.store_options import (
     PostgresTarget,
@@ -70,6 +71,18 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     smtp_ca_file: str = ""
     smtp_timeout: Positive = 20.0
     smtp_connections: Annotated[int, Meta(ge=1, le=1000)] = 10
+    # the bounce mailbox (issue 18): delivery reports and read receipts read back over IMAP
+    imap_host: str = ""
+    imap_port: Annotated[int, Meta(ge=0, le=65535)] = 0
+    imap_tls: Literal["implicit", "starttls", "none"] = "implicit"
+    imap_username: str = ""
+    imap_password: str = ""
+    imap_auth: Literal["password", "xoauth2"] = "password"
+    imap_folder: Annotated[str, Meta(min_length=1)] = "INBOX"
+    imap_processed_folder: Annotated[str, Meta(min_length=1)] = "Processed"
+    imap_poll_interval: Positive = 60.0
+    imap_ca_file: str = ""
+    email_bounce_window: Annotated[float, Meta(ge=0)] = 3600.0
     twilio_account_sid: Annotated[str, Meta(pattern="^(AC[0-9a-fA-F]{32})?$")] = ""
     twilio_auth_token: str = ""
     twilio_api_key_sid: Annotated[str, Meta(pattern="^(SK[0-9a-fA-F]{32})?$")] = ""
@@ -103,7 +116,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     benchmark_baseline: bool = False
 
     def __post_init__(self) -> None:
-        if problem := provider_problem(self):
+        if problem := provider_problem(self) or mailbox_problem(self):
             raise ValueError(problem)
         if problem := postgres_url_problem(self.postgres_url):
             raise ValueError(f"{problem} - at `$.postgres_url`")

@@ -11,6 +11,7 @@ from application.delivery import Deliveries, Outcome
 from application.errors import QueueUnavailable, StoreUnavailable
 from application.ports import Delivery, NotificationQueue
 from application.relay import Relay
+from entrypoints.mailbox_reader import MailboxReader
 
 log = structlog.get_logger("notifications")
 
@@ -28,12 +29,14 @@ class Worker:
         deliveries: Deliveries,
         concurrency: int,
         visibility_timeout: float,
+        mailbox_reader: MailboxReader | None = None,
     ) -> None:
         self.relay = relay
         self.queue = queue
         self.deliveries = deliveries
         self.concurrency = concurrency
         self.visibility_timeout = visibility_timeout
+        self.mailbox_reader = mailbox_reader
         self.stopping = asyncio.Event()
         self._running: asyncio.Task[None] | None = None
 
@@ -56,9 +59,11 @@ class Worker:
         """Works until `stop()`; then takes nothing new and lets deliveries in flight finish."""
         log.info("worker.started", relay=self.relay is not None)
         relaying = asyncio.create_task(self._relay()) if self.relay else None
+        reading = asyncio.create_task(self.mailbox_reader.run(self.stopping)) if self.mailbox_reader else None
         await self._consume()
-        if relaying:
-            await relaying
+        for task in (relaying, reading):
+            if task:
+                await task
         await self.deliveries.close()
         log.info("worker.stopped")
 
