@@ -16,7 +16,7 @@ import email
 import email.policy
 import hashlib
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 from uuid import UUID
@@ -104,8 +104,8 @@ def _detected(raw: bytes) -> list[RecipientStatus]:
     code = _STATUS_CODE.search(text)
     permanent_code = code[1] if code and code[1].startswith("5") else "5.0.0"
     return [
-        *(RecipientStatus(_text(a), Action.FAILED, permanent_code) for a in sorted(permanent)),
-        *(RecipientStatus(_text(a), Action.DELAYED, "4.0.0") for a in sorted(temporary - permanent)),
+        *(RecipientStatus(_text(a), Action.FAILED, permanent_code, "permanent failure") for a in sorted(permanent)),
+        *(RecipientStatus(_text(a), Action.DELAYED, "4.0.0", "temporary failure") for a in sorted(temporary - permanent)),
     ]
 
 
@@ -120,9 +120,10 @@ def _disposition(message: Message, report_id: str, notification_id: UUID, receiv
 
 def _sent_at(message: Message, received_at: datetime) -> datetime:
     try:
-        return parsedate_to_datetime(str(message["Date"]))
+        sent = parsedate_to_datetime(str(message["Date"]))
     except (TypeError, ValueError):
         return received_at
+    return sent if sent.tzinfo else sent.replace(tzinfo=UTC)
 
 
 def _notification_id(message: Message, raw: bytes) -> UUID | None:
