@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.addresses import EmailAddress, distinct
+from domain.addresses import EmailAddress, distinct, masked
 from domain.messages import Channel, Email, Message, check_reference, message_from_dict
 from domain.reports import DISPLAYED, RecipientStatus, ours
 
@@ -174,9 +174,10 @@ class Notification(Aggregate):
             self._refused(reason=reason)
 
     @property
-    def bounced(self) -> list[str]:
-        """The recipients a delivery status notification said failed, in the order reported."""
-        return [r for r, status in self.recipient_statuses.items() if status.action == "failed"]
+    def bounced(self) -> list[EmailAddress]:
+        """The recipients a delivery status notification said failed, in the message's order."""
+        failed = {r for r, status in self.recipient_statuses.items() if status.action == "failed"}
+        return [address for address in self._email_recipients() if address.ascii.lower() in failed]
 
     def record_delivery_status(self, report_id: str, statuses: list[RecipientStatus]) -> None:
         """Records a DSN (RFC 3464) once per report id: refused when every recipient has failed, with
@@ -187,10 +188,11 @@ class Notification(Aggregate):
         self._delivery_status_reported(report_id=report_id, recipients=[s.as_dict() for s in statuses])
         if self.is_terminal:
             return
-        everyone = self._email_recipients()
-        if everyone and all(a.ascii.lower() in self.bounced for a in everyone):
+        everyone, bounced = self._email_recipients(), self.bounced
+        if everyone and len(bounced) == len(everyone):
             failures = [self.recipient_statuses[a.ascii.lower()].reason for a in everyone]
-            self._refused(reason="the recipient's mail server bounced it: " + "; ".join(dict.fromkeys(failures)))
+            reason = "the recipient's mail server bounced it: " + "; ".join(dict.fromkeys(failures))
+            self._refused(reason=masked(reason, everyone))
         elif any(status.action.arrived for status in statuses):
             self._delivered(provider=self.sent_by or "smtp", provider_message_id=self.provider_message_id)
 
