@@ -11,6 +11,7 @@ and UID EXPUNGE (RFC 4315) on a server without MOVE.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import imaplib
 import ssl
 from collections.abc import Callable, Sequence
@@ -75,7 +76,9 @@ class ImapMailbox:
             return await asyncio.to_thread(self._run, work, token)
         except _LoginRefused:
             if self.tokens is None:
-                raise MailboxUnavailable(f"the IMAP server refused the login of {self.account.username}") from None
+                raise MailboxUnavailable(
+                    f"the IMAP server refused the login of {self.account.username}"
+                ) from None
         try:  # a token may be revoked before it expires: one fresh one, once
             return await asyncio.to_thread(self._run, work, await self._token(fresh=True))
         except _LoginRefused:
@@ -107,10 +110,8 @@ class ImapMailbox:
         except imaplib.IMAP4.error as error:
             raise MailboxUnavailable(f"the IMAP server refused a command: {error}") from None
         finally:
-            try:
-                imap.logout()
-            except (OSError, imaplib.IMAP4.error):
-                pass  # the answer is in; a broken goodbye changes nothing
+            with contextlib.suppress(OSError, imaplib.IMAP4.error):
+                imap.logout()  # the answer is in; a broken goodbye changes nothing
 
     def _connect(self) -> imaplib.IMAP4:
         account = self.account

@@ -61,9 +61,9 @@ def _field_blocks(message: Message, content_type: str) -> list[Message]:
             continue
         payload = part.get_payload()
         if isinstance(payload, list):
-            blocks += payload
+            blocks += [block for block in payload if isinstance(block, Message)]
         else:
-            text = part.get_payload(decode=True) or b""
+            text = _bytes(part)
             for block in re.split(rb"\r?\n\r?\n", text.strip()):
                 blocks.append(email.message_from_bytes(block, policy=email.policy.compat32))
     return blocks
@@ -104,17 +104,27 @@ def _detected(raw: bytes) -> list[RecipientStatus]:
     code = _STATUS_CODE.search(text)
     permanent_code = code[1] if code and code[1].startswith("5") else "5.0.0"
     return [
-        *(RecipientStatus(_text(a), Action.FAILED, permanent_code, "permanent failure") for a in sorted(permanent)),
-        *(RecipientStatus(_text(a), Action.DELAYED, "4.0.0", "temporary failure") for a in sorted(temporary - permanent)),
+        *(
+            RecipientStatus(_text(a), Action.FAILED, permanent_code, "permanent failure")
+            for a in sorted(permanent)
+        ),
+        *(
+            RecipientStatus(_text(a), Action.DELAYED, "4.0.0", "temporary failure")
+            for a in sorted(temporary - permanent)
+        ),
     ]
 
 
-def _disposition(message: Message, report_id: str, notification_id: UUID, received_at: datetime) -> Disposition | None:
+def _disposition(
+    message: Message, report_id: str, notification_id: UUID, received_at: datetime
+) -> Disposition | None:
     for fields in _field_blocks(message, "message/disposition-notification"):
         value = str(fields.get("Disposition", ""))
         kind = value.partition(";")[2].split("/")[0].strip().lower()
         if kind:
-            return Disposition(report_id, notification_id, _address(fields), kind, _sent_at(message, received_at))
+            return Disposition(
+                report_id, notification_id, _address(fields), kind, _sent_at(message, received_at)
+            )
     return None
 
 
@@ -131,7 +141,9 @@ def _notification_id(message: Message, raw: bytes) -> UUID | None:
         if found := _uuid_in(str(fields.get("Original-Envelope-Id", ""))):
             return found
     for returned in _returned_headers(message):
-        if found := _uuid_in(str(returned.get(NOTIFICATION_ID_HEADER, ""))) or _ours(returned.get("Message-ID")):
+        if found := _uuid_in(str(returned.get(NOTIFICATION_ID_HEADER, ""))) or _ours(
+            returned.get("Message-ID")
+        ):
             return found
     for fields in _field_blocks(message, "message/disposition-notification"):
         if found := _ours(fields.get("Original-Message-ID")):
@@ -150,7 +162,7 @@ def _returned_headers(message: Message) -> list[Message]:
         if part.get_content_type() == "message/rfc822":
             found += [p for p in part.get_payload() if isinstance(p, Message)]
         elif part.get_content_type() == "text/rfc822-headers":
-            found.append(email.message_from_bytes(part.get_payload(decode=True) or b""))
+            found.append(email.message_from_bytes(_bytes(part)))
     return found
 
 
@@ -162,6 +174,11 @@ def _ours(value: object) -> UUID | None:
 def _uuid_in(value: str) -> UUID | None:
     match = re.search(_UUID, value)
     return UUID(match[0]) if match else None
+
+
+def _bytes(part: Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _text(address: bytes | str) -> str:

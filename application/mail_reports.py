@@ -85,7 +85,8 @@ class MailReports:
     async def read_mailbox(self) -> Tally:
         """Records the reports in the mailbox and files them away; leaves the rest where it is."""
         messages = await self.mailbox.read()
-        done, unmatched = [], []
+        done: list[str] = []
+        unmatched: list[str] = []
         for message in messages:
             matched = message.report is not None and await self.record_report(message.report)
             (done if matched else unmatched).append(message.key)

@@ -45,7 +45,9 @@ def mailbox_reader(settings: Settings, store: EventStore) -> MailboxReader | Non
     return MailboxReader(MailReports(store, mailbox), settings.imap_poll_interval)
 
 
-def awaiting_reports(settings: Settings, provider: NotificationProvider, clock: Clock) -> NotificationProvider:
+def awaiting_reports(
+    settings: Settings, provider: NotificationProvider, clock: Clock
+) -> NotificationProvider:
     """The SMTP provider as it is, or, with a mailbox, one whose acceptance is only `Sent`."""
     if not settings.imap_host:
         return provider

@@ -29,11 +29,15 @@ def mailbox_problem(s: Settings) -> str | None:
         ),
         (
             "imap_processed_folder",
-            "must differ from NOTIFICATIONS_IMAP_FOLDER" if s.imap_processed_folder == s.imap_folder else None,
+            "must differ from NOTIFICATIONS_IMAP_FOLDER"
+            if s.imap_processed_folder == s.imap_folder
+            else None,
         ),
         (
             "imap_ca_file",
-            f"no such file: {s.imap_ca_file}" if s.imap_ca_file and not Path(s.imap_ca_file).is_file() else None,
+            f"no such file: {s.imap_ca_file}"
+            if s.imap_ca_file and not Path(s.imap_ca_file).is_file()
+            else None,
         ),
     ]
     return next((f"{problem} - at `$.{field}`" for field, problem in problems if problem), None)

@@ -146,7 +146,9 @@ class Notification(Aggregate):
         """Records that the provider took the message and will report whether it arrived."""
         if not self.is_terminal and not self.awaiting_confirmation:
             self._sent(
-                provider=receipt.provider, provider_message_id=receipt.message_id, confirm_by=receipt.confirm_by
+                provider=receipt.provider,
+                provider_message_id=receipt.message_id,
+                confirm_by=receipt.confirm_by,
             )
 
     def confirm_delivery(self, provider: str, provider_message_id: str | None) -> None:

@@ -107,7 +107,7 @@ def ensure_installed() -> None:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update"], ["apt-get", "install", "-y", "dovecot-imapd"]):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"cannot install Dovecot ({' '.join(command)}): {done.stderr[-500:]}")
 
@@ -121,15 +121,15 @@ def running_dovecot(root: Path) -> Iterator[Dovecot]:
         (root / folder).mkdir(parents=True, exist_ok=True)
     shutil.chown(root / "mail", nobody.pw_uid, nobody.pw_gid)
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
-    os.chmod(root, 0o755)  # noqa: S103  # Dovecot's unprivileged processes read the passwd file
-    os.chmod(root / "passwd", 0o644)  # noqa: S103
+    os.chmod(root, 0o755)  # Dovecot's unprivileged processes read the passwd file
+    os.chmod(root / "passwd", 0o644)
     config = root / "dovecot.conf"
     config.write_text(
         CONFIG.format(
             root=root, port=port, uid=nobody.pw_uid, gid=nobody.pw_gid, user="nobody", group=_group(nobody)
         )
     )
-    process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)])  # noqa: S603
+    process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)])
     try:
         _wait_for(port, process, root)
         yield Dovecot("127.0.0.1", port, USER, PASSWORD)

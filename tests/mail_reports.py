@@ -53,9 +53,15 @@ def mdn(returned: EmailMessage, reader: str, disposition: str) -> bytes:
     )
 
 
-def _report(kind: str, sender: str, subject: str, text: str, fields_type: str, fields: str, *more: str) -> bytes:
+def _report(
+    kind: str, sender: str, subject: str, text: str, fields_type: str, fields: str, *more: str
+) -> bytes:
     boundary = "report-boundary-42"
-    parts = [f"Content-Type: text/plain; charset=us-ascii\r\n\r\n{text}\r\n", f"Content-Type: {fields_type}\r\n\r\n{fields}", *more]
+    parts = [
+        f"Content-Type: text/plain; charset=us-ascii\r\n\r\n{text}\r\n",
+        f"Content-Type: {fields_type}\r\n\r\n{fields}",
+        *more,
+    ]
     body = "".join(f"--{boundary}\r\n{part}\r\n" for part in parts) + f"--{boundary}--\r\n"
     head = (
         f"From: {sender}\r\nTo: bounces@bank.example\r\nSubject: {subject}\r\nDate: {formatdate()}\r\n"

@@ -131,7 +131,9 @@ class NotificationView(msgspec.Struct):
     ] = None
     bounced: Annotated[
         list[str],
-        Meta(description="Recipients (masked) that a delivery status notification reported failed (RFC 3464)"),
+        Meta(
+            description="Recipients (masked) that a delivery status notification reported failed (RFC 3464)"
+        ),
     ] = msgspec.field(default_factory=list)
 
     @classmethod

@@ -77,7 +77,11 @@ async def test_a_user_unknown_bounce_refuses_the_email_and_is_filed_away(scene: 
     assert found.reason == "the recipient's mail server bounced it: 5.1.1 user unknown"
     assert [a.value for a in found.bounced] == [JANE]
     assert await scene.events(notification) == [
-        "Requested", "DeliveryStarted", "Sent", "DeliveryStatusReported", "Refused"
+        "Requested",
+        "DeliveryStarted",
+        "Sent",
+        "DeliveryStatusReported",
+        "Refused",
     ]
     assert scene.dovecot.messages(scene.folder) == []
     [(flags, _)] = scene.dovecot.messages(f"{scene.folder}-done")
@@ -86,7 +90,9 @@ async def test_a_user_unknown_bounce_refuses_the_email_and_is_filed_away(scene: 
 
 async def test_a_delayed_report_is_recorded_and_changes_nothing_else(scene: Scene) -> None:
     notification, mime = await scene.sent_email(JANE)
-    scene.deliver(dsn(mime, JANE, "delayed", "4.4.1", "451 4.4.1 no answer from host", envid=str(notification.id)))
+    scene.deliver(
+        dsn(mime, JANE, "delayed", "4.4.1", "451 4.4.1 no answer from host", envid=str(notification.id))
+    )
 
     await scene.reports.read_mailbox()
 
@@ -187,7 +193,9 @@ async def test_the_same_report_twice_records_it_once(scene: Scene) -> None:
 async def test_a_wrong_password_is_named_and_reads_nothing(scene: Scene, dovecot: Dovecot) -> None:
     from application.errors import MailboxUnavailable
 
-    account = ImapAccount(host=dovecot.host, port=dovecot.port, tls="none", username=dovecot.username, password="wrong")
+    account = ImapAccount(
+        host=dovecot.host, port=dovecot.port, tls="none", username=dovecot.username, password="wrong"
+    )
     with pytest.raises(MailboxUnavailable, match="refused the login"):
         await ImapMailbox(account).read()
 

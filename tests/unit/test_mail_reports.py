@@ -87,7 +87,9 @@ async def test_no_news_within_the_window_is_delivered(mailed: Container, clock: 
     assert (await events(mailed, notification_id))[-2:] == ["BounceWindowPassed", "Delivered"]
 
 
-async def test_a_bounce_within_the_window_stays_refused_when_it_ends(mailed: Container, clock: FixedClock) -> None:
+async def test_a_bounce_within_the_window_stays_refused_when_it_ends(
+    mailed: Container, clock: FixedClock
+) -> None:
     notification_id, _ = await sent(mailed)
     failed = RecipientStatus("JANE.DOE@bank.example", Action.FAILED, "5.1.1", "user unknown")
     assert await reports(mailed).record_report(DeliveryStatus("<r1@mx>", notification_id, (failed,)))
@@ -96,7 +98,10 @@ async def test_a_bounce_within_the_window_stays_refused_when_it_ends(mailed: Con
     assert (await mailed.deliveries().deliver_notification(notification_id)).done
 
     found = await current(mailed, notification_id)
-    assert (found.status, found.reason) == (Status.REFUSED, "the recipient's mail server bounced it: 5.1.1 user unknown")
+    assert (found.status, found.reason) == (
+        Status.REFUSED,
+        "the recipient's mail server bounced it: 5.1.1 user unknown",
+    )
     assert (await events(mailed, notification_id))[-1] == "Refused"
 
 
