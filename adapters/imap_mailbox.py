@@ -129,7 +129,8 @@ class ImapMailbox:
         try:
             if account.auth == "xoauth2":
                 sasl = f"user={account.username}\x01auth=Bearer {token}\x01\x01".encode()
-                imap.authenticate("XOAUTH2", lambda _challenge: sasl)
+                # a refusal comes as a challenge with the error (JSON): the answer is an empty line
+                imap.authenticate("XOAUTH2", lambda challenge: b"" if challenge else sasl)
             else:
                 imap.login(account.username, account.password)
         except imaplib.IMAP4.abort:

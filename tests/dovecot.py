@@ -27,7 +27,8 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{mechanisms}
+auth_failure_delay = 0
 mail_location = maildir:{root}/mail/%u
 mail_uid = {uid}
 mail_gid = {gid}
@@ -40,7 +41,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
-userdb {{
+{oauth2}userdb {{
   driver = static
   args = uid={uid} gid={gid} home={root}/mail/%u
 }}
@@ -55,6 +56,9 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   chroot =
@@ -112,8 +116,23 @@ def ensure_installed() -> None:
             raise RuntimeError(f"cannot install Dovecot ({' '.join(command)}): {done.stderr[-500:]}")
 
 
+OAUTH2_PASSDB = """\
+passdb {{
+  driver = oauth2
+  args = {root}/oauth2.conf
+}}
+"""
+OAUTH2_CONFIG = """\
+tokeninfo_url = {tokeninfo_url}
+introspection_mode = auth
+username_attribute = email
+"""
+
+
 @contextlib.contextmanager
-def running_dovecot(root: Path) -> Iterator[Dovecot]:
+def running_dovecot(root: Path, tokeninfo_url: str = "") -> Iterator[Dovecot]:
+    """With `tokeninfo_url`, XOAUTH2 logins too: Dovecot asks that URL, the token appended, for a
+    JSON object whose `email` is the user (its oauth2 passdb's token-info mode)."""
     ensure_installed()
     nobody = pwd.getpwnam("nobody")
     port = _free_port()
@@ -123,10 +142,20 @@ def running_dovecot(root: Path) -> Iterator[Dovecot]:
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
     os.chmod(root, 0o755)  # Dovecot's unprivileged processes read the passwd file
     os.chmod(root / "passwd", 0o644)
+    if tokeninfo_url:
+        (root / "oauth2.conf").write_text(OAUTH2_CONFIG.format(tokeninfo_url=tokeninfo_url))
+        os.chmod(root / "oauth2.conf", 0o644)
     config = root / "dovecot.conf"
     config.write_text(
         CONFIG.format(
-            root=root, port=port, uid=nobody.pw_uid, gid=nobody.pw_gid, user="nobody", group=_group(nobody)
+            root=root,
+            port=port,
+            uid=nobody.pw_uid,
+            gid=nobody.pw_gid,
+            user="nobody",
+            group=_group(nobody),
+            mechanisms=" xoauth2" if tokeninfo_url else "",
+            oauth2=OAUTH2_PASSDB.format(root=root) if tokeninfo_url else "",
         )
     )
     process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)])
