@@ -95,6 +95,7 @@ async def test_a_refused_token_is_replaced_once_by_a_fresh_one(oauth: tuple[Dove
 
     assert await ImapMailbox(account(server), tokens).read() == []
     assert tokens.calls == [False, True]
+    assert info.asked[-2:] == ["revoked", "token-1"]
 
 
 async def test_two_refused_tokens_name_the_xoauth2_login(oauth: tuple[Dovecot, TokenInfo]) -> None:
