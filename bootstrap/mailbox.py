@@ -30,12 +30,11 @@ def imap_token_source(settings: Settings) -> AccessTokenSource | None:
     """The OAuth 2.0 token source for NOTIFICATIONS_IMAP_AUTH=xoauth2, shared with SMTP's settings.
 
     Merge note: the token source (`adapters/oauth_tokens.py`, NOTIFICATIONS_SMTP_OAUTH_*) is built on
-    another branch; once merged, return it here for `xoauth2`. Until then `xoauth2` is refused at
-    start-up with one line, rather than failing at the first poll.
+    another branch; once merged, return it here for `xoauth2` and drop the check that refuses
+    `xoauth2` in `bootstrap/mailbox_settings.py` (until then it is refused at start-up, in one line).
+    The IMAP adapter takes any object with `async def access_token(self, fresh: bool = False) -> str`.
     """
-    if settings.imap_auth != "xoauth2":
-        return None
-    raise ValueError("NOTIFICATIONS_IMAP_AUTH=xoauth2 needs the SMTP OAuth token source, not built in yet")
+    return None
 
 
 def mailbox_reader(settings: Settings, store: EventStore) -> MailboxReader | None:
