@@ -60,7 +60,8 @@ def load(**values: str) -> Settings:
         ),
         (
             MAILBOX | {"IMAP_AUTH": "xoauth2", "IMAP_PASSWORD": ""},
-            "NOTIFICATIONS_IMAP_AUTH: xoauth2 needs the SMTP OAuth token source, which this build does not have yet",
+            "NOTIFICATIONS_IMAP_AUTH: xoauth2 needs the SMTP OAuth token source, "
+            "which this build does not have yet",
         ),
     ],
 )
