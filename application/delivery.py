@@ -77,8 +77,10 @@ class Deliveries:
         except NotFound:
             log.warning("delivery.unknown_notification", notification_id=str(notification_id))
             return DONE
-        if notification.is_terminal or notification.awaiting_confirmation:
+        if notification.is_terminal:
             return DONE
+        if notification.awaiting_confirmation:
+            return await self._await_reports(notification)
         now = self.clock.now()
         if notification.is_claimed(now):
             assert notification.claimed_until is not None
@@ -119,10 +121,25 @@ class Deliveries:
             notification.record_failed_attempt(reason, self.policy.max_attempts)
         else:
             notification.record_receipt(receipt)
-            return DONE
+            return self._until_confirmed(notification)
         if notification.is_terminal:
             return DEAD
         return Outcome(retry_in=self.policy.delay(notification.attempts))
+
+    async def _await_reports(self, notification: Notification) -> Outcome:
+        """A sent email whose reports are read from a mailbox comes back when its bounce window ends:
+        the queue's delayed message is the timer, and it survives restarts as the message does."""
+        if notification.confirm_by is None:
+            return DONE
+        notification.close_bounce_window(self.clock.now())
+        if notification.is_terminal:
+            return await self._record(notification, DONE)
+        return self._until_confirmed(notification)
+
+    def _until_confirmed(self, notification: Notification) -> Outcome:
+        if notification.is_terminal or notification.confirm_by is None:
+            return DONE
+        return Outcome(retry_in=max((notification.confirm_by - self.clock.now()).total_seconds(), 0.0))
 
     async def _record(self, notification: Notification, outcome: Outcome) -> Outcome:
         try:

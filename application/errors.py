@@ -51,3 +51,7 @@ class ForgedCallback(ApplicationError):
 
 class InvalidCallback(ApplicationError):
     """A callback the provider signed that names no notification of ours."""
+
+
+class MailboxUnavailable(ApplicationError):
+    """The mailbox that bounces and read receipts arrive in cannot be read now (network, login)."""

@@ -27,6 +27,7 @@ from application.status_updates import StatusUpdates
 from application.waiting import StatusWaits
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
+from bootstrap.mailbox import mailbox_reader
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings
 from bootstrap.webhooks import webhook_providers
@@ -165,6 +166,7 @@ class Container(containers.DeclarativeContainer):
     webhook_register, webhook_transport, webhook_worker = webhook_providers(
         settings, event_store, grouped_store, clock, providers.Callable(worker_name)
     )
+    mailbox_reader = providers.Singleton(mailbox_reader, settings, grouped_store)
     worker = providers.Factory(
         Worker,
         relay=providers.Callable(enabled, settings.provided.relay, relay),
@@ -173,6 +175,7 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.worker_concurrency,
         visibility_timeout=settings.provided.queue_visibility_timeout,
         webhooks=webhook_worker,
+        mailbox_reader=mailbox_reader,
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import structlog
 
+from adapters.clock import SystemClock
 from adapters.discard import DiscardProvider
 from adapters.oauth_tokens import OAuthTokens
 from adapters.outbox import OutboxProvider
@@ -14,6 +15,7 @@ from adapters.smtp_provider import SmtpProvider, SmtpServer
 from adapters.twilio_callbacks import TwilioCallbacks
 from adapters.twilio_provider import TwilioAccount, TwilioProvider
 from application.ports import NotificationProvider, StatusCallbacks
+from bootstrap.mailbox import awaiting_reports
 from bootstrap.settings import Settings
 from domain.messages import Channel
 
@@ -36,7 +38,7 @@ def delivery_providers(
                 settings.outbox_path, channel, settings.sender, settings.receipts_to
             )
         elif name == "smtp":
-            made[channel] = smtp_provider(settings, oauth_tokens)
+            made[channel] = awaiting_reports(settings, smtp_provider(settings, oauth_tokens), SystemClock())
         elif name == "twilio":
             made[channel] = twilio
         elif name == "discard":

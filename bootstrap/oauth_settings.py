@@ -18,20 +18,24 @@ _URL = re.compile(r"https?://[^\s/?#]+[^\s?#]*")
 _KEY_FIELDS = ("client_email", "private_key", "token_uri")
 
 
-def oauth_problem(s: Settings, needed: bool) -> str | None:
-    """The first problem as msgspec words it ("reason - at `$.field`"), or None. `needed`: some
-    login (SMTP, IMAP) is set to xoauth2."""
-    for field, problem in _problems(s, needed):
+def oauth_problem(s: Settings) -> str | None:
+    """The first problem as msgspec words it ("reason - at `$.field`"), or None."""
+    for field, problem in _problems(s):
         if problem:
             return f"{problem} - at `$.{field}`"
     return None
 
 
-def oauth_tokens(s: Settings) -> OAuthTokens | None:
-    """The token source the settings describe, or None when none is configured."""
+def oauth_tokens(s: Settings, mailbox: str = "") -> OAuthTokens | None:
+    """The token source the settings describe, or None when none is configured. `mailbox`: the
+    mailbox a Google service account acts as (default NOTIFICATIONS_SMTP_USERNAME); a
+    client-credentials token is the app's, good for every mailbox it was granted."""
     if s.smtp_oauth_service_account_file:
         return ServiceAccountTokens(
-            s.smtp_oauth_service_account_file, s.smtp_username, s.smtp_oauth_scope, timeout=s.smtp_timeout
+            s.smtp_oauth_service_account_file,
+            mailbox or s.smtp_username,
+            s.smtp_oauth_scope,
+            timeout=s.smtp_timeout,
         )
     if s.smtp_oauth_token_url:
         return ClientCredentialsTokens(
@@ -45,12 +49,19 @@ def oauth_tokens(s: Settings) -> OAuthTokens | None:
     return None
 
 
-def _problems(s: Settings, needed: bool) -> list[tuple[str, str | None]]:
+def _problems(s: Settings) -> list[tuple[str, str | None]]:
     google, url = s.smtp_oauth_service_account_file, s.smtp_oauth_token_url
+    smtp, imap = s.smtp_auth == "xoauth2", bool(s.imap_host) and s.imap_auth == "xoauth2"
+    needed = smtp or imap
+    login = "NOTIFICATIONS_SMTP_AUTH" if smtp else "NOTIFICATIONS_IMAP_AUTH"
     grant = needed and not google
     with_grant = "with NOTIFICATIONS_SMTP_OAUTH_TOKEN_URL"
+
+    def _required(missing: bool, what: str) -> str | None:
+        return f"is required with {login}=xoauth2 ({what})" if missing else None
+
     return [
-        ("smtp_username", _required(needed and not s.smtp_username, "the mailbox to log in as")),
+        ("smtp_username", _required(smtp and not s.smtp_username, "the mailbox to log in as")),
         (
             "smtp_oauth_token_url",
             _required(grant and not url, "or NOTIFICATIONS_SMTP_OAUTH_SERVICE_ACCOUNT_FILE")
@@ -61,12 +72,6 @@ def _problems(s: Settings, needed: bool) -> list[tuple[str, str | None]]:
         ("smtp_oauth_client_secret", _required(bool(url) and not s.smtp_oauth_client_secret, with_grant)),
         ("smtp_oauth_service_account_file", _key_file_problem(google) if google else None),
     ]
-
-
-def _required(missing: bool, what: str) -> str | None:
-    if not missing:
-        return None
-    return f"is required with NOTIFICATIONS_SMTP_AUTH=xoauth2 ({what})"
 
 
 def _key_file_problem(path: str) -> str | None:

@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from bootstrap.identity_provider import oidc_problem
+from bootstrap.mailbox_settings import mailbox_problem
 from bootstrap.oauth_settings import oauth_problem
 from bootstrap.origins import origins, origins_problem
 from bootstrap.provider_settings import provider_problem
@@ -80,6 +81,18 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     smtp_oauth_client_auth: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
     smtp_oauth_scope: str = ""
     smtp_oauth_service_account_file: str = ""
+    # the bounce mailbox (issue 18): delivery reports and read receipts read back over IMAP
+    imap_host: str = ""
+    imap_port: Annotated[int, Meta(ge=0, le=65535)] = 0
+    imap_tls: Literal["implicit", "starttls", "none"] = "implicit"
+    imap_username: str = ""
+    imap_password: str = ""
+    imap_auth: Literal["password", "xoauth2"] = "password"
+    imap_folder: Annotated[str, Meta(min_length=1)] = "INBOX"
+    imap_processed_folder: Annotated[str, Meta(min_length=1)] = "Processed"
+    imap_poll_interval: Positive = 60.0
+    imap_ca_file: str = ""
+    email_bounce_window: Annotated[float, Meta(ge=0)] = 3600.0
     twilio_account_sid: Annotated[str, Meta(pattern="^(AC[0-9a-fA-F]{32})?$")] = ""
     twilio_auth_token: str = ""
     twilio_api_key_sid: Annotated[str, Meta(pattern="^(SK[0-9a-fA-F]{32})?$")] = ""
@@ -128,9 +141,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     webhook_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 10
 
     def __post_init__(self) -> None:
-        if problem := provider_problem(self):
+        if problem := provider_problem(self) or mailbox_problem(self):
             raise ValueError(problem)
-        if problem := oauth_problem(self, needed=self.smtp_auth == "xoauth2"):
+        if problem := oauth_problem(self):
             raise ValueError(problem)
         if problem := postgres_url_problem(self.postgres_url):
             raise ValueError(f"{problem} - at `$.postgres_url`")

@@ -10,7 +10,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.messages import Channel, Message, check_reference, message_from_dict
+from domain.addresses import EmailAddress, distinct, masked
+from domain.messages import Channel, Email, Message, check_reference, message_from_dict
+from domain.reports import DISPLAYED, RecipientStatus, ours
 
 
 class Status(enum.StrEnum):
@@ -23,12 +25,14 @@ class Status(enum.StrEnum):
 class Receipt:
     """What a provider answers when it has taken a message.
 
-    `awaiting_confirmation` says that the provider will report later whether the message arrived.
+    `awaiting_confirmation` says that the provider will report later whether the message arrived;
+    `confirm_by`, that no report by then counts as delivered (a bounce window: no news is good news).
     """
 
     provider: str
     message_id: str | None = None
     awaiting_confirmation: bool = False
+    confirm_by: datetime | None = None
 
 
 class Notification(Aggregate):
@@ -75,6 +79,11 @@ class Notification(Aggregate):
         self.claimed_until: datetime | None = None
         self.awaiting_confirmation = False
         self.provider_message_id: str | None = None
+        self.sent_by: str | None = None
+        self.confirm_by: datetime | None = None
+        self.reports: set[str] = set()
+        self.recipient_statuses: dict[str, RecipientStatus] = {}
+        self.read_at: datetime | None = None
 
     @classmethod
     def request(
@@ -136,7 +145,11 @@ class Notification(Aggregate):
     def mark_sent(self, receipt: Receipt) -> None:
         """Records that the provider took the message and will report whether it arrived."""
         if not self.is_terminal and not self.awaiting_confirmation:
-            self._sent(provider=receipt.provider, provider_message_id=receipt.message_id)
+            self._sent(
+                provider=receipt.provider,
+                provider_message_id=receipt.message_id,
+                confirm_by=receipt.confirm_by,
+            )
 
     def confirm_delivery(self, provider: str, provider_message_id: str | None) -> None:
         """Records the provider's report that the message arrived; a late or repeated one changes nothing."""
@@ -162,15 +175,96 @@ class Notification(Aggregate):
         if not self.is_terminal:
             self._refused(reason=reason)
 
+    @property
+    def bounced(self) -> list[EmailAddress]:
+        """The recipients a delivery status notification said failed, in the message's order."""
+        failed = {r for r, status in self.recipient_statuses.items() if status.action == "failed"}
+        return [address for address in self._email_recipients() if address.ascii.lower() in failed]
+
+    def record_delivery_status(self, report_id: str, statuses: list[RecipientStatus]) -> None:
+        """Records a DSN (RFC 3464) once per report id: refused when every recipient has failed, with
+        the status and diagnostic as the reason; delivered when one arrived; `delayed` changes nothing."""
+        if report_id in self.reports:
+            return
+        statuses = ours(statuses, self._email_recipients())
+        self._delivery_status_reported(report_id=report_id, recipients=[s.as_dict() for s in statuses])
+        if self.is_terminal:
+            return
+        everyone, bounced = self._email_recipients(), self.bounced
+        if everyone and len(bounced) == len(everyone):
+            failures = [self.recipient_statuses[a.ascii.lower()].reason for a in everyone]
+            reason = "the recipient's mail server bounced it: " + "; ".join(dict.fromkeys(failures))
+            self._refused(reason=masked(reason, everyone))
+        elif any(status.action.arrived for status in statuses):
+            self._delivered(provider=self.sent_by or "smtp", provider_message_id=self.provider_message_id)
+
+    def record_disposition(self, report_id: str, recipient: str, disposition: str, at: datetime) -> None:
+        """Records an MDN (RFC 8098) once per report id. `displayed` sets `read_at` (the first one
+        counts) and, on an email still pending, proves its delivery; other dispositions are recorded."""
+        if report_id in self.reports:
+            return
+        read_at = at if disposition == DISPLAYED and self.read_at is None else None
+        self._disposition_reported(
+            report_id=report_id, recipient=recipient.lower(), disposition=disposition, read_at=read_at
+        )
+        if disposition == DISPLAYED and not self.is_terminal:
+            self._delivered(provider=self.sent_by or "smtp", provider_message_id=self.provider_message_id)
+
+    def close_bounce_window(self, now: datetime) -> None:
+        """Counts a sent email as delivered once its bounce window has passed with no failure."""
+        if self.is_terminal or self.confirm_by is None or now < self.confirm_by:
+            return
+        self._bounce_window_passed(confirm_by=self.confirm_by)
+        self._delivered(provider=self.sent_by or "smtp", provider_message_id=self.provider_message_id)
+
+    def _email_recipients(self) -> tuple[EmailAddress, ...]:
+        email = self.message
+        return distinct(email.recipients) if isinstance(email, Email) else ()
+
+    @event("DeliveryStatusReported")
+    def _delivery_status_reported(self, report_id: str, recipients: list[dict[str, Any]]) -> None:
+        self.reports.add(report_id)
+        for data in recipients:
+            status = RecipientStatus.from_dict(data)
+            earlier = self.recipient_statuses.get(status.recipient)
+            if earlier is None or earlier.action != "failed" or status.action.arrived:
+                self.recipient_statuses[status.recipient] = status
+
+    @event("DispositionReported")
+    def _disposition_reported(
+        self, report_id: str, recipient: str, disposition: str, read_at: datetime | None
+    ) -> None:
+        self.reports.add(report_id)
+        if read_at is not None and self.read_at is None:
+            self.read_at = read_at
+
+    @event("BounceWindowPassed")
+    def _bounce_window_passed(self, confirm_by: datetime) -> None:
+        self.confirm_by = confirm_by
+
     @event("DeliveryStarted")
     def _delivery_started(self, worker: str, claimed_until: datetime) -> None:
         self.attempts += 1
         self.claimed_until = claimed_until
 
-    @event("Sent")
-    def _sent(self, provider: str, provider_message_id: str | None) -> None:
+    class Sent(Aggregate.Event):
+        """The provider took the message and will report on it. Version 2 added `confirm_by`."""
+
+        class_version = 2
+        provider: str
+        provider_message_id: str | None
+        confirm_by: datetime | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["confirm_by"] = None
+
+    @event(Sent)
+    def _sent(self, provider: str, provider_message_id: str | None, confirm_by: datetime | None) -> None:
         self.awaiting_confirmation = True
         self.provider_message_id = provider_message_id
+        self.sent_by = provider
+        self.confirm_by = confirm_by
         self.claimed_until = None
 
     @event("Delivered")

@@ -11,6 +11,7 @@ from application.delivery import Deliveries, Outcome
 from application.errors import QueueUnavailable, StoreUnavailable
 from application.ports import Delivery, NotificationQueue
 from application.relay import Relay
+from entrypoints.mailbox_reader import MailboxReader
 from entrypoints.webhook_worker import WebhookWorker
 
 log = structlog.get_logger("notifications")
@@ -30,6 +31,7 @@ class Worker:
         concurrency: int,
         visibility_timeout: float,
         webhooks: WebhookWorker | None = None,
+        mailbox_reader: MailboxReader | None = None,
     ) -> None:
         self.relay = relay
         self.queue = queue
@@ -37,6 +39,7 @@ class Worker:
         self.concurrency = concurrency
         self.visibility_timeout = visibility_timeout
         self.webhooks = webhooks
+        self.mailbox_reader = mailbox_reader
         self.stopping = asyncio.Event()
         self._running: asyncio.Task[None] | None = None
 
@@ -60,11 +63,11 @@ class Worker:
         log.info("worker.started", relay=self.relay is not None)
         relaying = asyncio.create_task(self._relay()) if self.relay else None
         hooks = asyncio.create_task(self.webhooks.run(self.stopping)) if self.webhooks else None
+        reading = asyncio.create_task(self.mailbox_reader.run(self.stopping)) if self.mailbox_reader else None
         await self._consume()
-        if relaying:
-            await relaying
-        if hooks:
-            await hooks
+        for task in (relaying, hooks, reading):
+            if task:
+                await task
         await self.deliveries.close()
         log.info("worker.stopped")
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +14,7 @@ from bootstrap.container import Container, build_container
 from bootstrap.settings import Settings, load_settings
 from domain.access import Scope
 from domain.messages import Channel
+from tests.dovecot import Dovecot, running_dovecot
 from tests.fakes import RecordingProvider
 from tests.postgres import fresh_schema
 from tests.queue_servers import CREDENTIALS, Azurite, MotoSqs
@@ -80,3 +83,15 @@ def twilio() -> Iterator[TwilioServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """A real IMAP server (Debian's Dovecot, installed if missing), one for the whole session. Its
+    folder is not under pytest's: those are private to root, and Dovecot's auth process reads it."""
+    root = Path(tempfile.mkdtemp(prefix="dovecot-"))
+    try:
+        with running_dovecot(root) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -125,6 +125,16 @@ class NotificationView(msgspec.Struct):
     sms: Annotated[
         SmsView | None, Meta(description="An SMS's encoding and segments; null for other channels")
     ] = None
+    read_at: Annotated[
+        datetime | None,
+        Meta(description="When the reader's mail client reported the email displayed (RFC 8098); null until"),
+    ] = None
+    bounced: Annotated[
+        list[str],
+        Meta(
+            description="Recipients (masked) that a delivery status notification reported failed (RFC 3464)"
+        ),
+    ] = msgspec.field(default_factory=list)
 
     @classmethod
     def of(cls, notification: Notification) -> NotificationView:
@@ -139,6 +149,8 @@ class NotificationView(msgspec.Struct):
             updated_at=notification.modified_on,
             read_receipt_requested=notification.read_receipt_requested,
             sms=SmsView.of(notification),
+            read_at=notification.read_at,
+            bounced=[address.masked for address in notification.bounced],
         )
 
 

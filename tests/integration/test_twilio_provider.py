@@ -29,7 +29,10 @@ def test_an_sms_is_sent_with_a_status_callback_and_awaits_its_receipt(
     assert twilio.logins == [ACCOUNT_SID]
     assert service.status(notification_id) == (Status.PENDING, None)
     last = service.events(notification_id)[-1]
-    assert (last.type, last.data) == ("Sent", {"provider": "twilio", "provider_message_id": sent["Sid"]})
+    assert (last.type, last.data) == (
+        "Sent",
+        {"provider": "twilio", "provider_message_id": sent["Sid"], "confirm_by": None},
+    )
 
 
 def test_a_whatsapp_body_goes_between_whatsapp_addresses(service: Service, twilio: TwilioServer) -> None:

@@ -58,7 +58,7 @@ async def test_a_message_awaiting_its_receipt_is_sent_and_stays_pending(containe
     assert await status(container, notification_id) == (Status.PENDING, None)
     history = await container.notifications().get_notification_events("bank", notification_id)
     assert [e.type for e in history] == ["Requested", "DeliveryStarted", "Sent"]
-    assert history[-1].data == {"provider": "fake", "provider_message_id": "fake-1"}
+    assert history[-1].data == {"provider": "fake", "provider_message_id": "fake-1", "confirm_by": None}
 
 
 async def test_a_sent_notification_is_never_handed_to_the_provider_again(

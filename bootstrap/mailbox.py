@@ -1,0 +1,51 @@
+"""The bounce mailbox, when one is configured: its reader, and the SMTP provider that awaits reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.awaiting_reports import AwaitingReports
+from adapters.imap_mailbox import AccessTokenSource, ImapAccount, ImapMailbox
+from application.mail_reports import MailReports
+from application.ports import Clock, EventStore, NotificationProvider
+from bootstrap.oauth_settings import oauth_tokens
+from bootstrap.settings import Settings
+from entrypoints.mailbox_reader import MailboxReader
+
+
+def imap_account(settings: Settings) -> ImapAccount:
+    return ImapAccount(
+        host=settings.imap_host,
+        username=settings.imap_username,
+        password=settings.imap_password,
+        port=settings.imap_port,
+        tls=settings.imap_tls,
+        auth=settings.imap_auth,
+        folder=settings.imap_folder,
+        processed_folder=settings.imap_processed_folder,
+        ca_file=settings.imap_ca_file,
+    )
+
+
+def imap_token_source(settings: Settings) -> AccessTokenSource | None:
+    """With NOTIFICATIONS_IMAP_AUTH=xoauth2, a token source from the SMTP OAuth 2.0 settings (a
+    Google service account then acts as NOTIFICATIONS_IMAP_USERNAME); else None."""
+    if settings.imap_auth != "xoauth2":
+        return None
+    return oauth_tokens(settings, mailbox=settings.imap_username)
+
+
+def mailbox_reader(settings: Settings, store: EventStore) -> MailboxReader | None:
+    if not settings.imap_host:
+        return None
+    mailbox = ImapMailbox(imap_account(settings), imap_token_source(settings))
+    return MailboxReader(MailReports(store, mailbox), settings.imap_poll_interval)
+
+
+def awaiting_reports(
+    settings: Settings, provider: NotificationProvider, clock: Clock
+) -> NotificationProvider:
+    """The SMTP provider as it is, or, with a mailbox, one whose acceptance is only `Sent`."""
+    if not settings.imap_host:
+        return provider
+    return AwaitingReports(provider, timedelta(seconds=settings.email_bounce_window), clock)
