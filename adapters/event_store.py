@@ -43,7 +43,7 @@ from adapters.write_check import WriteCheck, postgres_probe, sqlite_probe
 from application.audit import Link, LoggedEvent
 from application.errors import Conflict, NotFound, StoreUnavailable
 from application.ports import LoggedRequest, RecordedEvent
-from application.webhook_ports import DELIVERED, REFUSED, LoggedMessage, LoggedOutcome
+from application.webhook_ports import DELIVERED, READ, REFUSED, LoggedMessage, LoggedOutcome
 from domain.access import AccessTokens
 from domain.fineract import FineractTenants
 from domain.notification import Notification
@@ -51,8 +51,13 @@ from domain.webhooks import WebhookMessage
 
 T = TypeVar("T")
 _REQUESTED = get_topic(Notification.Requested)
-# The outcomes a client's webhook hears of (a notification's `read_at` is not recorded yet)
-_OUTCOMES = {f"{get_topic(Notification)}.Delivered": DELIVERED, f"{get_topic(Notification)}.Refused": REFUSED}
+# The outcomes a client's webhook hears of: a disposition is a read only when it sets `read_at`,
+# which the dispatcher checks on the notification
+_OUTCOMES = {
+    f"{get_topic(Notification)}.Delivered": DELIVERED,
+    f"{get_topic(Notification)}.Refused": REFUSED,
+    f"{get_topic(Notification)}.DispositionReported": READ,
+}
 _SCHEDULED = f"{get_topic(WebhookMessage)}.Scheduled"
 
 

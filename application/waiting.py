@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, runtime_checkable
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from application.notifications import Notifications
@@ -48,10 +49,11 @@ class StatusWaits:
     async def wait_for_news(self, client: str, notification_id: UUID, seconds: float) -> Notification:
         """The notification once it has news (no longer `pending`, or a new `read_at`), or as it
         stands after `seconds` (0 to MAX_WAIT). Raises NotFound at once for an unknown id or
-        another client's; a notification that is not pending is returned at once."""
+        another client's; one with no news to come (settled, and its read receipt, if it asked for
+        one, already in) is returned at once."""
         with self.changes.watch(notification_id) as watch:
             first = await self.notifications.get_notification_status(client, notification_id)
-            if seconds <= 0 or first.status is not Status.PENDING:
+            if seconds <= 0 or _settled(first):
                 return first
             deadline = asyncio.get_running_loop().time() + min(seconds, MAX_WAIT)
             while (left := deadline - asyncio.get_running_loop().time()) > 0 and await watch.changed(left):
@@ -61,7 +63,11 @@ class StatusWaits:
             return await self.notifications.get_notification_status(client, notification_id)
 
 
-def _news(notification: Notification) -> tuple[Status, Any]:
-    # `read_at` comes with read receipts, where a channel reports them: a notification without
-    # one compares on its status alone.
-    return notification.status, getattr(notification, "read_at", None)
+def _settled(notification: Notification) -> bool:
+    return notification.status is not Status.PENDING and (
+        notification.read_at is not None or not notification.read_receipt_requested
+    )
+
+
+def _news(notification: Notification) -> tuple[Status, datetime | None]:
+    return notification.status, notification.read_at

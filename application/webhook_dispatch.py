@@ -22,6 +22,7 @@ from application.errors import Conflict, NotFound
 from application.ports import Clock, EventStore
 from application.webhook_messages import WebhookRetries, log_change, payload
 from application.webhook_ports import (
+    READ,
     LoggedOutcome,
     OutcomeLog,
     TargetForbidden,
@@ -146,6 +147,8 @@ class WebhookDispatcher:
         endpoint = register.endpoint(notification.client)
         if endpoint is None or endpoint.set_at > notification.modified_on:
             return  # no webhook, or one set after this happened
+        if outcome.kind == READ and notification.read_at is None:
+            return  # a disposition other than `displayed` (RFC 8098 §3.2.6.2): not a read
         message = WebhookMessage.schedule(
             notification.client, notification.id, outcome.kind, notification.modified_on, outcome.position
         )

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -13,6 +14,8 @@ from adapters.event_store import EventSourcedStore
 from application.webhook_dispatch import READER, RETRIES_READER
 from application.webhook_messages import WebhookRetries
 from application.webhook_ports import TargetForbidden, TargetUnreachable, WebhookAnswer
+from domain.messages import Channel, message_from_dict
+from domain.notification import Notification, Receipt
 from domain.webhooks import message_id
 from tests.webhook_world import URL, World, run_due, world_on
 
@@ -52,6 +55,31 @@ async def test_a_refusal_is_told_and_a_client_without_a_webhook_hears_nothing(wo
     await run_due(dispatcher)
     assert [(p[3]["type"], p[3]["data"]["id"]) for p in world.transport.posted] == [
         ("notification.refused", str(refused.id))
+    ]
+
+
+async def test_a_read_receipt_is_told_as_a_read_and_another_disposition_is_not(world: World) -> None:
+    await world.register.set_webhook("bank", URL)
+    message = message_from_dict(
+        Channel.EMAIL, {"to": ["alice@example.org"], "subject": "Hi", "text": "Hello"}
+    )
+    read, deleted = (
+        Notification.request(uuid4(), "bank", message),
+        Notification.request(uuid4(), "bank", message),
+    )
+    for notification in (read, deleted):
+        notification.deliver(Receipt("smtp"))
+    read.record_disposition("<mdn-1@mail.example.org>", "alice@example.org", "displayed", world.clock.now())
+    deleted.record_disposition("<mdn-2@mail.example.org>", "alice@example.org", "deleted", world.clock.now())
+    await world.store.save(read, deleted)
+    dispatcher = world.dispatcher()
+    await dispatcher.follow_once()
+    await run_due(dispatcher)
+    told = sorted((p[3]["data"]["id"] == str(read.id), p[3]["type"]) for p in world.transport.posted)
+    assert told == [
+        (False, "notification.delivered"),
+        (True, "notification.delivered"),
+        (True, "notification.read"),
     ]
 
 
