@@ -50,7 +50,7 @@ def _schemathesis(service: Service, key: str) -> subprocess.CompletedProcess[str
             "--max-examples",
             "30",
             "--max-time",
-            "60",
+            "30",
             "--workers",
             "2",
         ],

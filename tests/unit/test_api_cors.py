@@ -146,14 +146,3 @@ def test_another_origin_gets_the_answer_without_access_control_allow_origin(
 
 def test_an_answer_without_origin_still_varies_by_origin(client: TestClient[Litestar]) -> None:
     assert client.get("/health/live").headers["Vary"] == "Origin"
-
-
-def test_a_status_read_ignores_the_wait_parameter_it_does_not_know(
-    client: TestClient[Litestar], auth: dict[str, str]
-) -> None:
-    location = client.post("/v1/notifications", json=SMS, headers=auth).headers["Location"]
-
-    answer = client.get(f"{location}?wait=25", headers=auth)
-
-    assert answer.status_code == 200
-    assert answer.json()["status"] == "pending"
