@@ -19,9 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, Protocol, TypeVar, runtime_checkable
 
+import structlog
+
 from adapters.mail_reports import read_report
 from application.errors import MailboxUnavailable
-from application.mail_reports import MailboxMessage
+from application.mail_reports import MailboxMessage, MailReport
+
+log = structlog.get_logger("notifications")
 
 DEFAULT_PORTS = {"implicit": 993, "starttls": 143, "none": 143}
 READ_AT_ONCE = 100
@@ -62,7 +66,10 @@ class ImapMailbox:
     async def read(self) -> list[MailboxMessage]:
         fetched = await self._session(self._fetch_new)
         now = datetime.now(UTC)
-        return [MailboxMessage(key, read_report(raw, now)) for key, raw in fetched]
+        # Parsing (the email package, flufl.bounce's detectors) is CPU work: off the event loop.
+        return await asyncio.to_thread(
+            lambda: [MailboxMessage(key, _report(raw, now)) for key, raw in fetched]
+        )
 
     async def file_away(self, keys: Sequence[str]) -> None:
         await self._session(lambda imap: self._move(imap, keys))
@@ -181,3 +188,13 @@ def _untagged(imap: imaplib.IMAP4, name: str) -> str:
 
 def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _report(raw: bytes, now: datetime) -> MailReport | None:
+    """The report in a message, or None (left alone, as unmatched) for one that cannot be read:
+    anyone can mail the bounce address, and one bad message must not stop the others."""
+    try:
+        return read_report(raw, now)
+    except Exception as error:  # its type only: the message's text stays out of the log
+        log.warning("mailbox.unreadable", error=type(error).__name__)
+        return None

@@ -112,8 +112,8 @@ class MailReports:
             notification = await self.store.get(report.notification_id)
         except NotFound:
             return False
-        if not isinstance(notification, Notification):
-            return False
+        if not isinstance(notification, Notification) or not notification.reportable:
+            return False  # not one of our sent emails: a forged or misdirected report
         version = notification.version
         if isinstance(report, DeliveryStatus):
             notification.record_delivery_status(report.report_id, list(report.recipients))

@@ -49,11 +49,11 @@ class StatusWaits:
     async def wait_for_news(self, client: str, notification_id: UUID, seconds: float) -> Notification:
         """The notification once it has news (no longer `pending`, or a new `read_at`), or as it
         stands after `seconds` (0 to MAX_WAIT). Raises NotFound at once for an unknown id or
-        another client's; one with no news to come (settled, and its read receipt, if it asked for
-        one, already in) is returned at once."""
+        another client's; a notification that is not pending is returned at once (issue 19: it
+        answers "as soon as the notification is no longer pending")."""
         with self.changes.watch(notification_id) as watch:
             first = await self.notifications.get_notification_status(client, notification_id)
-            if seconds <= 0 or _settled(first):
+            if seconds <= 0 or first.status is not Status.PENDING:
                 return first
             deadline = asyncio.get_running_loop().time() + min(seconds, MAX_WAIT)
             while (left := deadline - asyncio.get_running_loop().time()) > 0 and await watch.changed(left):
@@ -61,12 +61,6 @@ class StatusWaits:
                 if _news(now) != _news(first):
                     return now
             return await self.notifications.get_notification_status(client, notification_id)
-
-
-def _settled(notification: Notification) -> bool:
-    return notification.status is not Status.PENDING and (
-        notification.read_at is not None or not notification.read_receipt_requested
-    )
 
 
 def _news(notification: Notification) -> tuple[Status, datetime | None]:

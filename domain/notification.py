@@ -181,10 +181,16 @@ class Notification(Aggregate):
         failed = {r for r, status in self.recipient_statuses.items() if status.action == "failed"}
         return [address for address in self._email_recipients() if address.ascii.lower() in failed]
 
+    @property
+    def reportable(self) -> bool:
+        """An email handed to a mail server: the only notification a DSN or an MDN can be about."""
+        return self.channel is Channel.EMAIL and self.sent_by is not None
+
     def record_delivery_status(self, report_id: str, statuses: list[RecipientStatus]) -> None:
         """Records a DSN (RFC 3464) once per report id: refused when every recipient has failed, with
-        the status and diagnostic as the reason; delivered when one arrived; `delayed` changes nothing."""
-        if report_id in self.reports:
+        the status and diagnostic as the reason; delivered when one arrived; `delayed` changes nothing.
+        A report about anything but a sent email is not recorded."""
+        if report_id in self.reports or not self.reportable:
             return
         statuses = ours(statuses, self._email_recipients())
         self._delivery_status_reported(report_id=report_id, recipients=[s.as_dict() for s in statuses])
@@ -200,8 +206,9 @@ class Notification(Aggregate):
 
     def record_disposition(self, report_id: str, recipient: str, disposition: str, at: datetime) -> None:
         """Records an MDN (RFC 8098) once per report id. `displayed` sets `read_at` (the first one
-        counts) and, on an email still pending, proves its delivery; other dispositions are recorded."""
-        if report_id in self.reports:
+        counts) and, on an email still pending, proves its delivery; other dispositions are recorded.
+        A report about anything but a sent email is not recorded."""
+        if report_id in self.reports or not self.reportable:
             return
         read_at = at if disposition == DISPLAYED and self.read_at is None else None
         self._disposition_reported(

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException
 from litestar.utils.scope.state import ScopeState
 
 from application.errors import (
+    Conflict,
     ForgedCallback,
     IdempotencyKeyReused,
     InvalidCallback,
@@ -74,6 +75,9 @@ def _classify(
     if isinstance(error, StoreUnavailable):
         log.error("store.unavailable", error=str(error))
         return 503, "the event store is unavailable; nothing was recorded", {}, {"Retry-After": "1"}
+    if isinstance(error, Conflict):  # other writers kept winning the same aggregate: try again
+        log.warning("store.busy", error=str(error))
+        return 503, str(error), {}, {"Retry-After": "1"}
     log.exception("http.unhandled_error")
     return 500, "an unexpected error occurred", {}, None
 

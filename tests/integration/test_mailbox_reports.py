@@ -204,3 +204,38 @@ def test_samples_carry_the_returned_message_id() -> None:
     for name, returned in RETURNED_IDS.items():
         assert returned.encode() in sample(name, returned), name
     assert isinstance(message_from_dict("email", {"to": [JANE], "subject": "s", "text": "t"}), Email)
+
+
+async def test_a_message_that_cannot_be_read_is_left_alone_and_the_reports_beside_it_are_recorded(
+    scene: Scene,
+) -> None:
+    notification, mime = await scene.sent_email(JANE)
+    scene.deliver(b"Message-ID: <\r\nSubject: hello\r\n\r\nanyone can mail the bounce address\r\n")
+    scene.deliver(dsn(mime, JANE, "failed", "5.1.1", "550 5.1.1 user unknown"))
+
+    tally = await scene.reports.read_mailbox()
+
+    assert tally == Tally(recorded=1, unmatched=1)
+    assert (await scene.status(notification)).status is Status.REFUSED
+
+
+async def test_a_report_naming_an_sms_or_an_email_never_sent_records_nothing(scene: Scene) -> None:
+    await scene.sent_email(JANE)
+    sms = message_from_dict("sms", {"to": "+15551234567", "body": "Hi"})
+    email = message_from_dict("email", {"to": [JANE], "subject": "Statement", "text": "Hi"})
+    targets = [Notification.request(uuid.uuid4(), "bank", m) for m in (sms, email)]
+    await scene.store.save(*targets)
+    for target in targets:
+        forged = mime_message(targets[1], SENDER)
+        forged.replace_header("Message-ID", f"<{target.id}@bank.example>")
+        forged.replace_header("X-Notification-Id", str(target.id))
+        scene.deliver(dsn(forged, JANE, "delivered", "2.0.0", "250 OK"))
+        scene.deliver(mdn(forged, JANE, "displayed"))
+
+    tally = await scene.reports.read_mailbox()
+
+    assert tally.recorded == 0
+    for target in targets:
+        found = await scene.status(target)
+        assert (found.status, found.read_at) == (Status.PENDING, None)
+        assert await scene.events(target) == ["Requested"]

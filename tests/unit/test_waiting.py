@@ -14,12 +14,11 @@ from adapters.change_waiters import InProcessChanges
 from application.errors import NotFound
 from application.waiting import StatusWaits
 from bootstrap.container import Container
-from domain.messages import Channel, PhoneNumber, Sms, message_from_dict
+from domain.messages import PhoneNumber, Sms
 from domain.notification import Notification, Receipt, Status
 from tests.waiters import until_waiting
 
 SMS = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 async def requested(container: Container, client: str = "bank") -> Notification:
@@ -125,24 +124,7 @@ async def test_a_new_read_at_ends_a_wait_even_while_pending() -> None:
     assert answered.read_at == notifications.read_at
 
 
-async def test_a_read_receipt_ends_a_wait_also_after_delivery() -> None:
-    email = {"to": ["alice@example.org"], "subject": "Hi", "text": "Hello", "read_receipt": True}
-    notification = Notification.request(uuid4(), "bank", message_from_dict(Channel.EMAIL, email))
-    notification.deliver(Receipt("smtp"))
-    changes = InProcessChanges()
-    wait = asyncio.create_task(
-        StatusWaits(Copies(notification), changes).wait_for_news("bank", notification.id, 30)
-    )
-    await until_waiting(changes, 1)
-
-    notification.record_disposition("<mdn@mail.example.org>", "alice@example.org", "displayed", NOW)
-    changes.saved([notification.id])
-
-    answered = await asyncio.wait_for(wait, 5)
-    assert (answered.status, answered.read_at) == (Status.DELIVERED, NOW)
-
-
-async def test_a_delivered_sms_has_no_news_to_come_and_is_answered_at_once() -> None:
+async def test_a_notification_no_longer_pending_is_answered_at_once() -> None:
     notification = Notification.request(uuid4(), "bank", SMS)
     notification.deliver(Receipt("outbox"))
     waits = StatusWaits(Copies(notification), InProcessChanges())
