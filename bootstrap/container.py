@@ -166,7 +166,7 @@ class Container(containers.DeclarativeContainer):
     webhook_register, webhook_transport, webhook_worker = webhook_providers(
         settings, event_store, grouped_store, clock, providers.Callable(worker_name)
     )
-    mailbox_reader = providers.Singleton(mailbox_reader, settings, grouped_store)
+    mailbox_reader = providers.Singleton(mailbox_reader, settings, grouped_store, oauth_tokens)
     worker = providers.Factory(
         Worker,
         relay=providers.Callable(enabled, settings.provided.relay, relay),

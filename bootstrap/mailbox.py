@@ -27,18 +27,25 @@ def imap_account(settings: Settings) -> ImapAccount:
     )
 
 
-def imap_token_source(settings: Settings) -> AccessTokenSource | None:
-    """With NOTIFICATIONS_IMAP_AUTH=xoauth2, a token source from the SMTP OAuth 2.0 settings (a
-    Google service account then acts as NOTIFICATIONS_IMAP_USERNAME); else None."""
+def imap_token_source(
+    settings: Settings, shared: AccessTokenSource | None = None
+) -> AccessTokenSource | None:
+    """With NOTIFICATIONS_IMAP_AUTH=xoauth2, the token source of the SMTP OAuth 2.0 settings: `shared`
+    (SMTP's, with its cache: a client-credentials token is the app's, good for both mailboxes), or,
+    for a Google service account, one acting as NOTIFICATIONS_IMAP_USERNAME. Else None."""
     if settings.imap_auth != "xoauth2":
         return None
+    if shared is not None and not settings.smtp_oauth_service_account_file:
+        return shared
     return oauth_tokens(settings, mailbox=settings.imap_username)
 
 
-def mailbox_reader(settings: Settings, store: EventStore) -> MailboxReader | None:
+def mailbox_reader(
+    settings: Settings, store: EventStore, smtp_tokens: AccessTokenSource | None = None
+) -> MailboxReader | None:
     if not settings.imap_host:
         return None
-    mailbox = ImapMailbox(imap_account(settings), imap_token_source(settings))
+    mailbox = ImapMailbox(imap_account(settings), imap_token_source(settings, smtp_tokens))
     return MailboxReader(MailReports(store, mailbox), settings.imap_poll_interval)
 
 

@@ -102,6 +102,10 @@ def test_an_xoauth2_mailbox_logs_in_with_a_token_from_the_smtp_oauth_settings() 
         "SMTP_OAUTH_CLIENT_SECRET": "app-secret",
     }
     assert isinstance(imap_token_source(load(**MAILBOX | grant)), ClientCredentialsTokens)
+    container = build_container(load(**MAILBOX | grant))
+    reader = container.mailbox_reader()
+    assert reader is not None
+    assert reader.reports.mailbox.tokens is container.oauth_tokens()  # one cache for SMTP and IMAP
     assert imap_token_source(load(**MAILBOX)) is None
 
 
