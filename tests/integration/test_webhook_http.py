@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
+import hmac
 import socket
 import ssl
 import threading
@@ -41,6 +44,20 @@ async def test_a_post_carries_the_body_signed_as_standard_webhooks_verify_it(rec
     assert received.body == BODY and received.id == "msg-1"
     assert received.headers["host"] == f"localhost:{receiver.port}"
     assert received.headers["content-type"] == "application/json"
+
+
+async def test_the_signature_is_the_spec_s_hmac_of_id_timestamp_and_body(receiver: Receiver) -> None:
+    # Signed and verified by the same library, a wrong reading of the secret would go unseen: this
+    # recomputes the signature as the Standard Webhooks specification writes it (spec/standard-webhooks.md,
+    # "Signature scheme"): HMAC-SHA256 keyed by the base64 after `whsec_`, over `{id}.{timestamp}.{body}`.
+    transport = HttpWebhooks(timeout=5, allow_private=True)
+    await transport.post(receiver.url("localhost"), receiver.secret, "msg-1", BODY)
+    await transport.close()
+    [received] = receiver.verified()
+    key = base64.b64decode(receiver.secret.removeprefix("whsec_"))
+    signed = b".".join([b"msg-1", received.headers["webhook-timestamp"].encode(), BODY])
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert expected in received.headers["webhook-signature"].split(" ")
 
 
 async def test_a_host_resolving_to_loopback_is_refused_and_nothing_is_sent(receiver: Receiver) -> None:
