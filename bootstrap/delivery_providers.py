@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import structlog
 
 from adapters.clock import SystemClock
 from adapters.discard import DiscardProvider
-from adapters.oauth_tokens import OAuthTokens
 from adapters.outbox import OutboxProvider
-from adapters.smtp_login import XOAuth2Login
 from adapters.smtp_provider import SmtpProvider, SmtpServer
 from adapters.twilio_callbacks import TwilioCallbacks
 from adapters.twilio_provider import TwilioAccount, TwilioProvider
@@ -18,6 +17,9 @@ from application.ports import NotificationProvider, StatusCallbacks
 from bootstrap.mailbox import awaiting_reports
 from bootstrap.settings import Settings
 from domain.messages import Channel
+
+if TYPE_CHECKING:
+    from adapters.oauth_tokens import OAuthTokens
 
 log = structlog.get_logger("notifications")
 
@@ -58,6 +60,8 @@ def smtp_provider(settings: Settings, oauth_tokens: OAuthTokens | None = None) -
         ca_file=settings.smtp_ca_file,
         timeout=settings.smtp_timeout,
     )
+    from adapters.smtp_login import XOAuth2Login  # with authlib, only where XOAUTH2 is configured
+
     login = XOAuth2Login(settings.smtp_username, oauth_tokens) if oauth and oauth_tokens else None
     return SmtpProvider(server, settings.sender, settings.receipts_to, settings.smtp_connections, login)
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from adapters.awaiting_reports import AwaitingReports
-from adapters.imap_mailbox import AccessTokenSource, ImapAccount, ImapMailbox
 from application.mail_reports import MailReports
 from application.ports import Clock, EventStore, NotificationProvider
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings
 from entrypoints.mailbox_reader import MailboxReader
 
+if TYPE_CHECKING:  # imported with a mailbox only: its parser brings flufl.bounce
+    from adapters.imap_mailbox import AccessTokenSource, ImapAccount
+
 
 def imap_account(settings: Settings) -> ImapAccount:
+    from adapters.imap_mailbox import ImapAccount
+
     return ImapAccount(
         host=settings.imap_host,
         username=settings.imap_username,
@@ -45,6 +50,8 @@ def mailbox_reader(
 ) -> MailboxReader | None:
     if not settings.imap_host:
         return None
+    from adapters.imap_mailbox import ImapMailbox
+
     mailbox = ImapMailbox(imap_account(settings), imap_token_source(settings, smtp_tokens))
     return MailboxReader(MailReports(store, mailbox), settings.imap_poll_interval)
 

@@ -8,10 +8,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adapters.google_tokens import ServiceAccountTokens
-from adapters.oauth_tokens import ClientCredentialsTokens, OAuthTokens
-
 if TYPE_CHECKING:
+    from adapters.oauth_tokens import OAuthTokens
     from bootstrap.settings import Settings
 
 _URL = re.compile(r"https?://[^\s/?#]+[^\s?#]*")
@@ -30,6 +28,9 @@ def oauth_tokens(s: Settings, mailbox: str = "") -> OAuthTokens | None:
     """The token source the settings describe, or None when none is configured. `mailbox`: the
     mailbox a Google service account acts as (default NOTIFICATIONS_SMTP_USERNAME); a
     client-credentials token is the app's, good for every mailbox it was granted."""
+    from adapters.google_tokens import ServiceAccountTokens  # imported when configured
+    from adapters.oauth_tokens import ClientCredentialsTokens
+
     if s.smtp_oauth_service_account_file:
         return ServiceAccountTokens(
             s.smtp_oauth_service_account_file,

@@ -183,8 +183,9 @@ class Notification(Aggregate):
 
     @property
     def reportable(self) -> bool:
-        """An email handed to a mail server: the only notification a DSN or an MDN can be about."""
-        return self.channel is Channel.EMAIL and self.sent_by is not None
+        """An email handed to a mail server (`Sent`, or delivered when no mailbox awaited reports):
+        the only notification a DSN or an MDN can be about."""
+        return self.channel is Channel.EMAIL and (self.sent_by is not None or self.status is Status.DELIVERED)
 
     def record_delivery_status(self, report_id: str, statuses: list[RecipientStatus]) -> None:
         """Records a DSN (RFC 3464) once per report id: refused when every recipient has failed, with

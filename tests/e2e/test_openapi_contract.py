@@ -41,7 +41,7 @@ def test_schemathesis_with_all_checks_finds_nothing_the_description_does_not_say
             "--max-examples",
             "60",
             "--max-time",
-            "150",
+            "100",
             "--workers",
             "2",
         ],
