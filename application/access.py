@@ -9,9 +9,10 @@ from uuid import UUID, uuid4
 
 import structlog
 
-from application.errors import Conflict, InvalidToken, NotFound
+from application.errors import InvalidToken
 from application.ports import Clock, EventStore, IdentityProviderTokens, TokenAuthority, TokenClaims
-from domain.access import REGISTER_ID, AccessTokens, Scope, TokenRecord
+from application.registers import change_register, read_register
+from domain.access import AccessTokens, Scope, TokenRecord
 
 log = structlog.get_logger("notifications")
 
@@ -87,21 +88,7 @@ class Access:
         return Principal(claims.client, frozenset(claims.scopes), claims.token_id)
 
     async def _register(self) -> AccessTokens:
-        try:
-            register: AccessTokens = await self.store.get(REGISTER_ID)
-        except NotFound:
-            return AccessTokens()
-        return register
+        return await read_register(self.store, AccessTokens)
 
     async def _change_register(self, change: Change) -> AccessTokens:
-        # The register is one aggregate: writers from other processes may race, so retry on a
-        # conflict with a fresh copy.
-        for _ in range(10):
-            register = await self._register()
-            change(register)
-            try:
-                await self.store.save(register)
-            except Conflict:
-                continue
-            return register
-        raise Conflict("the token register is too busy; try again")
+        return await change_register(self.store, AccessTokens, change, "token")

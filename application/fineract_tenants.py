@@ -9,9 +9,10 @@ from collections.abc import Callable
 
 import structlog
 
-from application.errors import ApplicationError, Conflict, NotFound
+from application.errors import ApplicationError
 from application.ports import Clock, EventStore
-from domain.fineract import REGISTER_ID, FineractTenants, Tenant
+from application.registers import change_register, read_register
+from domain.fineract import FineractTenants, Tenant
 
 log = structlog.get_logger("notifications")
 
@@ -72,23 +73,10 @@ class TenantKeys:
         return tenant_id
 
     async def _register(self) -> FineractTenants:
-        try:
-            register: FineractTenants = await self.store.get(REGISTER_ID)
-        except NotFound:
-            return FineractTenants()
-        return register
+        return await read_register(self.store, FineractTenants)
 
     async def _change_register(self, change: Change) -> FineractTenants:
-        # One aggregate that several processes may write: retry a conflict with a fresh copy.
-        for _ in range(10):
-            register = await self._register()
-            change(register)
-            try:
-                await self.store.save(register)
-            except Conflict:
-                continue
-            return register
-        raise Conflict("the Fineract tenant register is too busy; try again")
+        return await change_register(self.store, FineractTenants, change, "Fineract tenant")
 
 
 def key_hash(key: str) -> str:

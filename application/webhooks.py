@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import structlog
 
-from application.errors import Conflict, NotFound
 from application.ports import Clock, EventStore
-from domain.webhooks import REGISTER_ID, Webhooks
+from application.registers import change_register, read_register
+from domain.webhooks import Webhooks
 
 log = structlog.get_logger("notifications")
 
@@ -44,19 +44,7 @@ class WebhookRegister:
         log.info("webhook.removed", client=client)
 
     async def register(self) -> Webhooks:
-        try:
-            register: Webhooks = await self.store.get(REGISTER_ID)
-        except NotFound:
-            return Webhooks()
-        return register
+        return await read_register(self.store, Webhooks)
 
     async def _change(self, change: Callable[[Webhooks], None]) -> Webhooks:
-        for _ in range(10):  # one aggregate for all clients: retry a race with a fresh copy
-            register = await self.register()
-            change(register)
-            try:
-                await self.store.save(register)
-            except Conflict:
-                continue
-            return register
-        raise Conflict("the webhook register is too busy; try again")
+        return await change_register(self.store, Webhooks, change, "webhook")
