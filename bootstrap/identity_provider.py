@@ -9,10 +9,10 @@ from adapters.oidc_keys import ProviderKeys
 from adapters.oidc_tokens import OidcTokens
 
 if TYPE_CHECKING:
-    from bootstrap.settings import Settings
+    from bootstrap.setting_fields import SettingFields
 
 
-def oidc_problem(settings: Settings) -> str | None:
+def oidc_problem(settings: SettingFields) -> str | None:
     """One line naming what is wrong with the NOTIFICATIONS_OIDC_* settings, or None."""
     issuer = settings.oidc_issuer
     if not issuer:
@@ -29,7 +29,7 @@ def oidc_problem(settings: Settings) -> str | None:
     return None
 
 
-def identity_provider(settings: Settings) -> OidcTokens | None:
+def identity_provider(settings: SettingFields) -> OidcTokens | None:
     if not settings.oidc_issuer:
         return None
     return OidcTokens(

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bootstrap.settings import Settings
+    from bootstrap.setting_fields import SettingFields
 
 
-def mailbox_problem(s: Settings) -> str | None:
+def mailbox_problem(s: SettingFields) -> str | None:
     """Returns the first problem as msgspec words it ("reason - at `$.field`"), or None."""
     if not s.imap_host:
         return None

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from adapters.oauth_tokens import OAuthTokens
-    from bootstrap.settings import Settings
+    from bootstrap.setting_fields import SettingFields
 
 _URL = re.compile(r"https?://[^\s/?#]+[^\s?#]*")
 _KEY_FIELDS = ("client_email", "private_key", "token_uri")
 
 
-def oauth_problem(s: Settings) -> str | None:
+def oauth_problem(s: SettingFields) -> str | None:
     """The first problem as msgspec words it ("reason - at `$.field`"), or None."""
     for field, problem in _problems(s):
         if problem:
@@ -24,7 +24,7 @@ def oauth_problem(s: Settings) -> str | None:
     return None
 
 
-def oauth_tokens(s: Settings, mailbox: str = "") -> OAuthTokens | None:
+def oauth_tokens(s: SettingFields, mailbox: str = "") -> OAuthTokens | None:
     """The token source the settings describe, or None when none is configured. `mailbox`: the
     mailbox a Google service account acts as (default NOTIFICATIONS_SMTP_USERNAME); a
     client-credentials token is the app's, good for every mailbox it was granted."""
@@ -50,7 +50,7 @@ def oauth_tokens(s: Settings, mailbox: str = "") -> OAuthTokens | None:
     return None
 
 
-def _problems(s: Settings) -> list[tuple[str, str | None]]:
+def _problems(s: SettingFields) -> list[tuple[str, str | None]]:
     google, url = s.smtp_oauth_service_account_file, s.smtp_oauth_token_url
     smtp, imap = s.smtp_auth == "xoauth2", bool(s.imap_host) and s.imap_auth == "xoauth2"
     needed = smtp or imap

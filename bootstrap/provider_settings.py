@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from domain.addresses import E164, InvalidValue, Mailbox
 
 if TYPE_CHECKING:
-    from bootstrap.settings import Settings
+    from bootstrap.setting_fields import SettingFields
 
 _MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
 _WHATSAPP_SENDER = re.compile(r"whatsapp:\+[1-9][0-9]{6,14}")
 _URL = re.compile(r"https?://[^\s/?#]+[^\s?#]*")
 
 
-def provider_problem(settings: Settings) -> str | None:
+def provider_problem(settings: SettingFields) -> str | None:
     """Returns the first problem as msgspec words it ("reason - at `$.field`"), or None."""
     for field, problem in [*_smtp_problems(settings), *_twilio_problems(settings)]:
         if problem:
@@ -24,7 +24,7 @@ def provider_problem(settings: Settings) -> str | None:
     return None
 
 
-def _smtp_problems(s: Settings) -> list[tuple[str, str | None]]:
+def _smtp_problems(s: SettingFields) -> list[tuple[str, str | None]]:
     on = s.email_provider == "smtp"
     return [
         (
@@ -43,7 +43,7 @@ def _smtp_problems(s: Settings) -> list[tuple[str, str | None]]:
     ]
 
 
-def _twilio_problems(s: Settings) -> list[tuple[str, str | None]]:
+def _twilio_problems(s: SettingFields) -> list[tuple[str, str | None]]:
     sms, whatsapp = s.sms_provider == "twilio", s.whatsapp_provider == "twilio"
     key = bool(s.twilio_api_key_sid or s.twilio_api_key_secret)
     return [
