@@ -9,10 +9,10 @@ import structlog
 
 from application.delivery import Deliveries, Outcome
 from application.errors import QueueUnavailable, StoreUnavailable
+from application.mailbox_reader import MailboxReader
 from application.ports import Delivery, NotificationQueue
 from application.relay import Relay
-from entrypoints.mailbox_reader import MailboxReader
-from entrypoints.webhook_worker import WebhookWorker
+from application.webhook_worker import WebhookWorker
 
 log = structlog.get_logger("notifications")
 
@@ -68,6 +68,8 @@ class Worker:
         for task in (relaying, hooks, reading):
             if task:
                 await task
+        if self.relay:
+            await self.relay.stop()
         await self.deliveries.close()
         log.info("worker.stopped")
 

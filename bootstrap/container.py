@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
@@ -15,6 +16,7 @@ from adapters.event_store import EventSourcedStore
 from adapters.group_commit import GroupCommit
 from adapters.inprocess_queue import InProcessQueue
 from adapters.jwt_tokens import JoseTokenAuthority, secret_in_file
+from adapters.leadership import FileLeadership, SoleLeadership
 from application.access import Access
 from application.audit_trail import AuditTrail
 from application.delivery import Deliveries, RetryPolicy
@@ -24,16 +26,18 @@ from application.notifications import Notifications
 from application.relay import Relay
 from application.status_updates import StatusUpdates
 from application.waiting import StatusWaits
+from application.worker import Worker
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
 from bootstrap.mailbox import mailbox_reader
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings
 from bootstrap.webhooks import webhook_providers
-from entrypoints.worker import Worker
+from domain.notification import Notification
 
 if TYPE_CHECKING:  # imported when chosen: every command starts faster without boto3 and azure
     from adapters.azure_queue import AzureQueue
+    from adapters.postgres_leadership import PostgresLeadership
     from adapters.sqs_queue import SqsQueue
 
 
@@ -96,6 +100,25 @@ def azure_queue(settings: Settings) -> AzureQueue:
     )
 
 
+def postgres_leadership(settings: Settings) -> PostgresLeadership:
+    from adapters.postgres_leadership import PostgresLeadership
+
+    target = settings.postgres
+    connection = {
+        "host": target.host,
+        "port": target.port,
+        "dbname": target.dbname,
+        "user": target.user,
+        "password": target.password,
+        "connect_timeout": settings.postgres_connect_timeout,
+    }
+    return PostgresLeadership(connection, settings.postgres_schema)
+
+
+def file_leadership(settings: Settings) -> FileLeadership:
+    return FileLeadership(settings.sqlite_file.with_name(settings.sqlite_file.name + ".relay-lock"))
+
+
 def enabled(on: bool, relay: Relay) -> Relay | None:
     return relay if on else None
 
@@ -110,6 +133,10 @@ def worker_name() -> str:
 
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
+    # A notification as the HTTP API shows it (a webhook message's data): the entrypoints give it
+    describe_notification: providers.Dependency[Callable[[Notification], dict[str, Any]]] = (
+        providers.Dependency()
+    )
 
     clock = providers.Singleton(SystemClock)
     event_store = providers.Selector(
@@ -127,6 +154,9 @@ class Container(containers.DeclarativeContainer):
     queue = providers.Selector(
         settings.provided.queue,
         inprocess=providers.Singleton(InProcessQueue),
+        # between processes, the relay of the delivery process that leads follows the log and hands
+        # each notification to that process's consumer: the event log is the queue
+        log=providers.Singleton(InProcessQueue),
         sqs=providers.Singleton(sqs_queue, settings),
         azure=providers.Singleton(azure_queue, settings),
     )
@@ -162,7 +192,14 @@ class Container(containers.DeclarativeContainer):
     )
     status_callbacks = providers.Singleton(status_callbacks, settings)
     status_updates = providers.Singleton(StatusUpdates, store=grouped_store, callbacks=status_callbacks)
-    relay = providers.Singleton(Relay, log=event_store, queue=queue)
+    # one relay leads at a time among the processes sharing the event store
+    relay_leadership = providers.Selector(
+        settings.provided.event_store,
+        sqlite=providers.Singleton(file_leadership, settings),
+        memory=providers.Singleton(SoleLeadership),
+        postgres=providers.Singleton(postgres_leadership, settings),
+    )
+    relay = providers.Singleton(Relay, log=event_store, queue=queue, leadership=relay_leadership)
     audit_trail = providers.Singleton(AuditTrail, log=event_store, store=event_store, clock=clock)
     fineract_tenants = providers.Singleton(TenantKeys, store=grouped_store, clock=clock)
     fineract_gateway = providers.Singleton(
@@ -171,7 +208,7 @@ class Container(containers.DeclarativeContainer):
         default_country_code=settings.provided.fineract_default_country_code,
     )
     webhook_register, webhook_transport, webhook_worker = webhook_providers(
-        settings, event_store, grouped_store, clock, providers.Callable(worker_name)
+        settings, event_store, grouped_store, clock, providers.Callable(worker_name), describe_notification
     )
     mailbox_reader = providers.Singleton(mailbox_reader, settings, grouped_store, oauth_tokens)
     worker = providers.Factory(
@@ -186,5 +223,12 @@ class Container(containers.DeclarativeContainer):
     )
 
 
-def build_container(settings: Settings) -> Container:
-    return Container(settings=settings)
+def build_container(
+    settings: Settings, describe_notification: Callable[[Notification], dict[str, Any]] | None = None
+) -> Container:
+    """The container for the settings. Without `describe_notification` (the status view of
+    `entrypoints/http/schemas.py`, which the processes' assembly passes), it makes no worker."""
+    container = Container(settings=settings)
+    if describe_notification is not None:
+        container.describe_notification.override(providers.Object(describe_notification))
+    return container

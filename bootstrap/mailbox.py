@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from adapters.awaiting_reports import AwaitingReports
 from application.mail_reports import MailReports
+from application.mailbox_reader import MailboxReader
 from application.ports import Clock, EventStore, NotificationProvider
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings
-from entrypoints.mailbox_reader import MailboxReader
 
 if TYPE_CHECKING:  # imported with a mailbox only: its parser brings flufl.bounce
     from adapters.imap_mailbox import AccessTokenSource, ImapAccount

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from dependency_injector import providers
 
 from adapters.webhook_http import HttpWebhooks
 from application.webhook_dispatch import WebhookDispatcher
 from application.webhook_messages import WebhookRetries
+from application.webhook_worker import WebhookWorker
 from application.webhooks import WebhookRegister
-from domain.notification import Notification
-from entrypoints.http.schemas import NotificationView
-from entrypoints.webhook_worker import WebhookWorker
-
-
-def status_view(notification: Notification) -> dict[str, Any]:
-    """The notification as `GET /v1/notifications/{id}` shows it: a webhook message's `data`."""
-    view: dict[str, Any] = msgspec.to_builtins(NotificationView.of(notification))
-    return view
 
 
 def webhook_providers(
-    settings: Any, event_store: Any, grouped_store: Any, clock: Any, worker_name: Any
+    settings: Any, event_store: Any, grouped_store: Any, clock: Any, worker_name: Any, describe: Any
 ) -> tuple[Any, Any, Any]:
+    """`describe` provides the function that turns a notification into a webhook message's `data`
+    (the HTTP API's status view, given by the entrypoints: bootstrap does not import them)."""
     register = providers.Singleton(WebhookRegister, store=grouped_store, clock=clock)
     transport = providers.Singleton(
         HttpWebhooks,
@@ -38,7 +31,7 @@ def webhook_providers(
         store=grouped_store,
         register=register,
         transport=transport,
-        describe=providers.Object(status_view),
+        describe=describe,
         clock=clock,
         retries=providers.Singleton(WebhookRetries, timeout=settings.provided.webhook_timeout),
         worker=worker_name,

@@ -16,7 +16,7 @@ from application.replay import Replay
 from bootstrap.container import Container
 from domain.messages import Channel
 from domain.notification import Status
-from entrypoints.cli import duration
+from entrypoints.arguments import duration
 
 PROGRESS_EVERY = 1000
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
-import re
-import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -16,14 +13,16 @@ from uuid import UUID
 import structlog
 
 from application.errors import ApplicationError
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container
 from bootstrap.logging import configure_logging
 from bootstrap.settings import Settings, SettingsError, load_settings
 from domain.access import InvalidClient, Scope, UnknownToken
+from entrypoints.arguments import duration
+from entrypoints.audit import add_audit_commands
+from entrypoints.fineract_cli import add_fineract_commands
+from entrypoints.processes import api_process, container_for, delivery_process, one_process
+from entrypoints.supervisor import supervise
 from entrypoints.webhook_cli import add_webhook_commands
-
-_DURATION = re.compile(r"(\d+)([smhd])")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet = args.run not in (serve, work)  # token commands say what they did themselves
         configure_logging("warning" if quiet else settings.log_level, settings.log_format)
         _say_where(settings, args.run)
-        return int(args.run(build_container(settings), args) or 0)
+        return int(args.run(container_for(settings), args) or 0)
     except BrokenPipeError:  # the reader went away (`audit export | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -44,49 +43,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def serve(container: Container, args: argparse.Namespace) -> None:
-    from entrypoints.http.app import create_app
-    from entrypoints.http.server import HttpLimits, run
-
+def serve(container: Container, args: argparse.Namespace) -> int:
     settings = container.settings()
-    app = create_app(container, run_worker=not args.no_worker)
-    limits = HttpLimits(
-        settings.http_max_header_bytes, settings.http_header_timeout, settings.http_keep_alive_timeout
-    )
-    _keep_collections_short()
     host, port = args.host or settings.host, settings.port if args.port is None else args.port
-    run(app, host, port, limits, settings.shutdown_timeout, stopping=container.changes().stop_waiting)
+    if args.fd is not None:  # one of the API processes a supervisor started
+        api_process(container, host, port, listening_fd=args.fd)
+    elif args.processes > 1:
+        return supervise(container, host, port, args.processes, deliver=not args.no_worker)
+    elif args.no_worker:
+        api_process(container, host, port)
+    else:
+        one_process(container, host, port)
+    return 0
 
 
 def work(container: Container, args: argparse.Namespace) -> None:
-    async def run() -> None:
-        worker, stopping = container.worker(), asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stopping.set)
-        worker.start()
-        await stopping.wait()
-        await worker.shutdown(container.settings().shutdown_timeout)
-        await container.queue().close()
-
-    _keep_collections_short()
-    try:
-        import uvloop
-    except ImportError:  # not on Windows
-        asyncio.run(run())
-    else:
-        uvloop.run(run())
-
-
-def _keep_collections_short() -> None:
-    # A full collection walks every object; those made at start-up (the modules, the app) live
-    # as long as the process. Left out of collections, they no longer stall requests for 60 ms.
-    gc.collect()
-    gc.freeze()
-    # Nearly everything a request makes is freed by reference counting. With the default
-    # threshold (700) the collector ran over 100 times a second under load, for little; at 10,000
-    # it runs about once a second, and what it does find is held a little longer.
-    gc.set_threshold(10_000, 10, 10)
+    delivery_process(container)
 
 
 def issue_token(container: Container, args: argparse.Namespace) -> None:
@@ -122,12 +94,10 @@ def migrate(container: Container, args: argparse.Namespace) -> None:
     print(f"the tables of {store.where} are ready")
 
 
-def duration(text: str) -> timedelta:
-    """Reads durations such as 90d, 12h, 30m or 3600s."""
-    match = _DURATION.fullmatch(text.strip())
-    if not match or int(match[1]) == 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 90d, 12h, 30m or 3600s")
-    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+def processes(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 1 to 64")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -138,6 +108,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", help="address to listen on (default: NOTIFICATIONS_HOST)")
     run.add_argument("--port", type=int, help="port to listen on (default: NOTIFICATIONS_PORT)")
     run.add_argument("--no-worker", action="store_true", help="do not deliver in this process")
+    run.add_argument(
+        "--processes",
+        type=processes,
+        default=1,
+        metavar="N",
+        help="N API processes on one port, and a delivery process (default 1: one process for both)",
+    )
+    run.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # the supervisor's shared socket
     run.set_defaults(run=serve)
 
     commands.add_parser("worker", help="run the queue worker alone").set_defaults(run=work)
@@ -160,11 +138,7 @@ def _parser() -> argparse.ArgumentParser:
         run=list_tokens
     )
 
-    from entrypoints.audit import add_audit_commands  # it imports this module
-
     add_audit_commands(commands)
-    from entrypoints.fineract_cli import add_fineract_commands
-
     add_fineract_commands(commands)
     add_webhook_commands(commands)
     db = commands.add_parser("db", help="manage the event store's database")

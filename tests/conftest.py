@@ -14,6 +14,7 @@ from bootstrap.container import Container, build_container
 from bootstrap.settings import Settings, load_settings
 from domain.access import Scope
 from domain.messages import Channel
+from entrypoints.http.schemas import status_view
 from tests.dovecot import Dovecot, running_dovecot
 from tests.fakes import RecordingProvider
 from tests.postgres import fresh_schema
@@ -48,7 +49,7 @@ def provider() -> RecordingProvider:
 @pytest.fixture
 def container(settings: Settings, provider: RecordingProvider) -> Iterator[Container]:
     """The real container, with every channel delivered by one recording fake."""
-    container = build_container(settings)
+    container = build_container(settings, status_view)
     fakes = dict.fromkeys(Channel, provider)
     with container.delivery_providers.override(providers.Object(fakes)):
         yield container

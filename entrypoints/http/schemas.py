@@ -163,3 +163,9 @@ class EventView(msgspec.Struct):
     @classmethod
     def of(cls, event: RecordedEvent) -> EventView:
         return cls(event.type, event.version, event.timestamp, event.data)
+
+
+def status_view(notification: Notification) -> dict[str, Any]:
+    """The notification as `GET /v1/notifications/{id}` shows it: a webhook message's `data`."""
+    view: dict[str, Any] = msgspec.to_builtins(NotificationView.of(notification))
+    return view

@@ -18,7 +18,9 @@ its own): see docs/deployment.md and the commit that made this module for why uv
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,14 +47,16 @@ def run(
     limits: HttpLimits,
     shutdown_timeout: float,
     stopping: Callable[[], None] = lambda: None,
+    fd: int | None = None,
 ) -> None:
     """Serves the app until SIGTERM or SIGINT, then shuts down gracefully and returns.
 
     `stopping` is called when the shutdown begins, before the requests in flight are waited for
-    (such as long polls, which it may end)."""
+    (such as long polls, which it may end). With `fd`, it accepts on that listening socket (one
+    that `serve --processes` shares between its API processes) instead of binding host and port."""
     # uvicorn shuts down gracefully on SIGTERM, then raises it again: end with status 0 then.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -63,6 +67,13 @@ def run(
         timeout_keep_alive=limits.keep_alive_timeout,  # type: ignore[arg-type]  # a float works
         timeout_graceful_shutdown=int(shutdown_timeout),
     )
+    server = uvicorn.Server(config)
+    # uvicorn's own `fd=` reads the socket as AF_UNIX: asyncio would then not set TCP_NODELAY.
+    shared = [socket.socket(fileno=fd)] if fd is not None else None
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=shared)
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE: the app's start-up failed, or the port is taken
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):

@@ -18,6 +18,7 @@ from bootstrap.logging import configure_logging
 from bootstrap.settings import load_settings
 from domain.messages import Channel
 from domain.notification import Notification, Receipt
+from entrypoints.http.schemas import status_view
 
 
 class Hanging:
@@ -39,7 +40,7 @@ if __name__ == "__main__":
     provider = Hanging(Path(sys.argv[2])) if sys.argv[1] == "hang" else Failing()
     settings = load_settings()
     configure_logging(settings.log_level, "json")
-    container = build_container(settings)
+    container = build_container(settings, status_view)
     container.delivery_providers.override(providers.Object(dict.fromkeys(Channel, provider)))
     worker = container.worker()
 

@@ -18,6 +18,7 @@ from bootstrap.container import build_container
 from bootstrap.settings import load_settings
 from domain.messages import Channel, PhoneNumber, Sms
 from domain.notification import Notification, Receipt, Status
+from entrypoints.http.schemas import status_view
 from tests.fakes import RecordingProvider
 from tests.postgres import URL, connect, postgres_store
 
@@ -102,7 +103,7 @@ async def test_a_notification_goes_from_request_to_delivery_through_the_service_
             "NOTIFICATIONS_POSTGRES_POOL_SIZE": "2",
         }
     )
-    container, provider = build_container(settings), RecordingProvider()
+    container, provider = build_container(settings, status_view), RecordingProvider()
     with container.delivery_providers.override(providers.Object(dict.fromkeys(Channel, provider))):
         sent = await container.notifications().send_notification("bank", SMS)
         worker = container.worker()

@@ -12,13 +12,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from adapters.awaiting_reports import AwaitingReports
 from adapters.google_tokens import ServiceAccountTokens
 from adapters.oauth_tokens import ClientCredentialsTokens
+from application.mailbox_reader import MailboxReader
 from bootstrap.container import build_container
 from bootstrap.delivery_providers import delivery_providers
 from bootstrap.mailbox import imap_token_source
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings, SettingsError, load_settings
 from domain.messages import Channel
-from entrypoints.mailbox_reader import MailboxReader
+from entrypoints.http.schemas import status_view
 from tests.unit.test_oauth_settings import key_file
 
 MAILBOX = {
@@ -88,7 +89,7 @@ def test_with_a_mailbox_the_worker_reads_it_and_smtp_awaits_reports(tmp_path: Pa
     settings = load(**MAILBOX, DATA_DIR=str(tmp_path), EVENT_STORE="memory", EMAIL_BOUNCE_WINDOW="600")
     provider = delivery_providers(settings)[Channel.EMAIL]
     assert isinstance(provider, AwaitingReports) and provider.window.total_seconds() == 600
-    container = build_container(settings)
+    container = build_container(settings, status_view)
     assert isinstance(container.mailbox_reader(), MailboxReader)
     assert container.worker().mailbox_reader is container.mailbox_reader()
 
@@ -102,7 +103,7 @@ def test_an_xoauth2_mailbox_logs_in_with_a_token_from_the_smtp_oauth_settings() 
         "SMTP_OAUTH_CLIENT_SECRET": "app-secret",
     }
     assert isinstance(imap_token_source(load(**MAILBOX | grant)), ClientCredentialsTokens)
-    container = build_container(load(**MAILBOX | grant))
+    container = build_container(load(**MAILBOX | grant), status_view)
     reader = container.mailbox_reader()
     assert reader is not None
     assert reader.reports.mailbox.tokens is container.oauth_tokens()  # one cache for SMTP and IMAP
