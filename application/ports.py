@@ -138,6 +138,18 @@ class RequestLog(Protocol):
 
 
 @runtime_checkable
+class Leadership(Protocol):
+    """One relay leads at a time among the processes that share an event store."""
+
+    async def lead(self) -> bool:
+        """Whether this process leads now: takes the lead if nobody holds it, keeps it while it
+        holds it, and says False once it lost it (its holder's connection dropped). Never waits."""
+
+    async def release(self) -> None:
+        """Gives the lead up, for another process to take. May be called when not leading."""
+
+
+@runtime_checkable
 class NotificationQueue(Protocol):
     async def send(self, messages: Sequence[QueueMessage]) -> None:
         """Puts the messages on the queue. Raises QueueUnavailable; may be called twice for one."""
