@@ -139,8 +139,8 @@ def refuse_unshareable(settings: Settings, processes: int) -> None:
 
 def prepare_shared_files(container: Container) -> None:
     """Makes what the children would otherwise race to make: the tables, the JWT secret's file."""
-    container.event_store()
     container.token_authority()
+    container.event_store().close()  # the supervisor itself reads and writes nothing
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
