@@ -6,7 +6,7 @@ import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dependency_injector import containers, providers
 
@@ -16,7 +16,7 @@ from adapters.event_store import EventSourcedStore
 from adapters.group_commit import GroupCommit
 from adapters.inprocess_queue import InProcessQueue
 from adapters.jwt_tokens import JoseTokenAuthority, secret_in_file
-from adapters.leadership import FileLeadership, SoleLeadership
+from adapters.leadership import SoleLeadership
 from application.access import Access
 from application.audit_trail import AuditTrail
 from application.delivery import Deliveries, RetryPolicy
@@ -31,14 +31,10 @@ from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
 from bootstrap.mailbox import mailbox_reader
 from bootstrap.oauth_settings import oauth_tokens
+from bootstrap.queues import azure_queue, file_leadership, postgres_leadership, sqs_queue
 from bootstrap.settings import Settings
 from bootstrap.webhooks import webhook_providers
 from domain.notification import Notification
-
-if TYPE_CHECKING:  # imported when chosen: every command starts faster without boto3 and azure
-    from adapters.azure_queue import AzureQueue
-    from adapters.postgres_leadership import PostgresLeadership
-    from adapters.sqs_queue import SqsQueue
 
 
 def token_authority(settings: Settings) -> JoseTokenAuthority:
@@ -73,50 +69,6 @@ def postgres_store(settings: Settings) -> EventSourcedStore:
         create_tables=settings.postgres_create_tables,
         cipher_key=settings.cipher_key,
     )
-
-
-def sqs_queue(settings: Settings) -> SqsQueue:
-    from adapters.sqs_queue import SqsQueue
-
-    return SqsQueue(
-        settings.sqs_queue_url,
-        region=settings.sqs_region or None,
-        endpoint_url=settings.sqs_endpoint_url or None,
-        visibility_timeout=settings.queue_visibility_timeout,
-        dead_letter_queue_url=settings.sqs_dead_letter_queue_url or None,
-    )
-
-
-def azure_queue(settings: Settings) -> AzureQueue:
-    from adapters.azure_queue import AzureQueue
-
-    return AzureQueue.from_settings(
-        settings.azure_queue_name,
-        connection_string=settings.azure_connection_string,
-        account_url=settings.azure_account_url,
-        credential=settings.azure_credential,
-        poison_queue_name=settings.azure_poison_queue_name,
-        visibility_timeout=settings.queue_visibility_timeout,
-    )
-
-
-def postgres_leadership(settings: Settings) -> PostgresLeadership:
-    from adapters.postgres_leadership import PostgresLeadership
-
-    target = settings.postgres
-    connection = {
-        "host": target.host,
-        "port": target.port,
-        "dbname": target.dbname,
-        "user": target.user,
-        "password": target.password,
-        "connect_timeout": settings.postgres_connect_timeout,
-    }
-    return PostgresLeadership(connection, settings.postgres_schema)
-
-
-def file_leadership(settings: Settings) -> FileLeadership:
-    return FileLeadership(settings.sqlite_file.with_name(settings.sqlite_file.name + ".relay-lock"))
 
 
 def enabled(on: bool, relay: Relay) -> Relay | None:
