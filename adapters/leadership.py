@@ -12,6 +12,10 @@ import fcntl
 import os
 from pathlib import Path
 
+import structlog
+
+log = structlog.get_logger("notifications")
+
 
 class FileLeadership:
     def __init__(self, path: Path) -> None:
@@ -22,7 +26,11 @@ class FileLeadership:
         """Whether this process leads: takes the lock if it is free, never waits for it."""
         if self._fd is not None:
             return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:  # a folder that cannot be written: no relay can lead from it
+            log.warning("relay.lock_unavailable", path=str(self.path), error=error.strerror)
+            return False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

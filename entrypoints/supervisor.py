@@ -56,8 +56,12 @@ class Family:
     crashes: deque[float] = field(default_factory=deque)
 
     def start(self, child: Child) -> None:
-        # the commands are this program with arguments it made itself
-        child.process = subprocess.Popen(child.command, env=self.env, pass_fds=self.pass_fds)  # noqa: S603
+        # The commands are this program with arguments it made itself. A session of its own keeps
+        # a terminal's Ctrl-C from reaching the child as well as the supervisor's SIGTERM: a second
+        # signal would make uvicorn skip its graceful shutdown.
+        child.process = subprocess.Popen(  # noqa: S603
+            child.command, env=self.env, pass_fds=self.pass_fds, start_new_session=True
+        )
         child.restart_at = None
         log.info("process.started", process=child.name, pid=child.process.pid)
 

@@ -5,7 +5,7 @@ N = 1, 2, 3, 4 one after the other (wrk -c32, an SMS body, the `discard` provide
 machine whose load changes from minute to minute weighs on every N alike; it prints each run and,
 per round, each N's rate as a ratio of N = 1's. N = 1 is `serve` as users start it (the in-process
 queue); N > 1 uses NOTIFICATIONS_QUEUE=log. The backlog is the notifications requested during the
-run and not yet delivered when it ends.
+run and not yet delivered when it ends; the server then runs until it is delivered (`drain_s`).
 """
 
 from __future__ import annotations
@@ -50,13 +50,31 @@ def one_run(store: BenchStore, processes: int, seconds: int) -> dict[str, float]
     )
     try:
         _ready(f"http://127.0.0.1:{port}", processes)
-        before = store.rows(COUNT)[0][0] - store.rows(DONE)[0][0]
         figures = wrk(f"http://127.0.0.1:{port}/v1/notifications", post_script(SMS, token), 32, seconds)
-        backlog = store.rows(COUNT)[0][0] - store.rows(DONE)[0][0] - before
+        backlog = _pending(store)
+        drained = _drain(store)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(120)
-    return {"rate": figures.rate, "p99_ms": figures.p99_ms, "errors": figures.errors, "backlog": backlog}
+    return {
+        "rate": figures.rate,
+        "p99_ms": figures.p99_ms,
+        "errors": figures.errors,
+        "backlog": backlog,
+        "drain_s": drained,
+    }
+
+
+def _pending(store: BenchStore) -> int:
+    return int(store.rows(COUNT)[0][0] - store.rows(DONE)[0][0])
+
+
+def _drain(store: BenchStore, seconds: float = 120) -> float:
+    """Waits until every notification is delivered, so the next run starts with no backlog."""
+    started = time.monotonic()
+    while _pending(store) and time.monotonic() < started + seconds:
+        time.sleep(0.5)
+    return round(time.monotonic() - started, 1)
 
 
 def _ready(url: str, processes: int) -> None:
