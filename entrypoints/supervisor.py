@@ -53,6 +53,7 @@ class Family:
     children: list[Child]
     env: dict[str, str]
     pass_fds: tuple[int, ...]
+    restart_delay: float = RESTART_DELAY
     crashes: deque[float] = field(default_factory=deque)
 
     def start(self, child: Child) -> None:
@@ -80,7 +81,7 @@ class Family:
                     self.crashes.popleft()
                 if len(self.crashes) > CRASH_LIMIT:
                     return False
-                child.restart_at = now + RESTART_DELAY
+                child.restart_at = now + self.restart_delay
         return True
 
     def stop(self, grace_seconds: float) -> None:
