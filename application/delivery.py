@@ -75,6 +75,8 @@ class Deliveries:
         self.policy = policy
         self.clock = clock
         self.worker = worker
+        # a runtime protocol check costs about 25 us: once here, not per delivery
+        self._paced = {channel: p for channel, p in providers.items() if isinstance(p, Paced)}
 
     async def deliver_notification(self, notification_id: UUID) -> Outcome:
         """Makes one attempt. Safe to call again, and from several workers at once: only the worker
@@ -99,7 +101,8 @@ class Deliveries:
         if provider is None:
             notification.refuse(f"no provider is configured for the {notification.channel} channel")
             return await self._record(notification, DONE)
-        if isinstance(provider, Paced) and (wait := await provider.turn(notification)) > 0:
+        paced = self._paced.get(notification.channel)
+        if paced is not None and (wait := await paced.turn(notification)) > 0:
             return Outcome(retry_in=wait)  # the provider's rate limit, before any claim: nothing recorded
         notification.begin_attempt(self.worker, self.clock.now(), self.policy.lease)
         try:

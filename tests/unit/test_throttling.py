@@ -1,18 +1,22 @@
 """A provider's "too many" in the worker's use case: the attempt does not count, the claim ends, an
-event says so, and while the provider is paused nothing is claimed for it; other providers go on."""
+event says so, and while the provider is paused nothing is claimed for it; other providers go on.
+And the settings that pace each provider."""
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import pytest
 from dependency_injector import providers
 
 from adapters.paced_provider import PacedProvider
 from adapters.pacing import Pacer
 from application.errors import Throttled
 from bootstrap.container import Container
-from domain.messages import Channel, Email, EmailAddress, PhoneNumber, Sms
-from domain.notification import Status
+from bootstrap.delivery_providers import delivery_providers
+from bootstrap.settings import Settings, SettingsError, load_settings
+from domain.messages import Channel, Email, EmailAddress, PhoneNumber, Sms, WhatsApp
+from domain.notification import Notification, Status
 from tests.fakes import RecordingProvider
 
 SMS = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
@@ -71,3 +75,45 @@ async def test_without_a_wait_from_anyone_a_throttled_notification_comes_back_af
     with container.delivery_providers.override(providers.Object({Channel.SMS: busy})):
         outcome = await container.deliveries().deliver_notification(await send(container))
     assert outcome.retry_in == container.settings().retry_base_delay
+
+
+def load(**values: str) -> Settings:
+    return load_settings({f"NOTIFICATIONS_{name}": value for name, value in values.items()})
+
+
+TWILIO = {
+    "SMS_PROVIDER": "twilio",
+    "WHATSAPP_PROVIDER": "twilio",
+    "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
+    "TWILIO_AUTH_TOKEN": "token",
+    "TWILIO_SMS_FROM": "+15005550006",
+    "TWILIO_WHATSAPP_FROM": "MG" + "c" * 32,
+}
+
+
+def test_the_settings_pace_smtp_by_the_minute_and_twilio_by_the_second_per_sender() -> None:
+    settings = load(
+        **TWILIO,
+        EMAIL_PROVIDER="smtp",
+        SMTP_HOST="smtp.office365.com",
+        SMTP_RATE_LIMIT="30",
+        TWILIO_RATE_LIMIT="1",
+    )
+    chosen = delivery_providers(settings)
+    smtp, twilio = chosen[Channel.EMAIL], chosen[Channel.SMS]
+    assert isinstance(smtp, PacedProvider) and smtp.pacer.interval == 2.0
+    assert isinstance(twilio, PacedProvider) and twilio.pacer.interval == 1.0
+    sms = Notification.request(uuid4(), "bank", SMS)
+    whatsapp = Notification.request(uuid4(), "bank", WhatsApp(PhoneNumber("+447911123456"), "Shipped"))
+    assert (twilio.sender(sms), twilio.sender(whatsapp)) == ("+15005550006", "MG" + "c" * 32)
+
+
+def test_without_the_settings_nothing_is_paced_but_too_many_still_pauses() -> None:
+    chosen = delivery_providers(load(**TWILIO, EMAIL_PROVIDER="smtp", SMTP_HOST="smtp.office365.com"))
+    assert [p.pacer.interval for p in chosen.values()] == [0.0, 0.0, 0.0]  # type: ignore[attr-defined]
+
+
+def test_a_negative_rate_limit_is_named_in_one_line() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load(SMTP_RATE_LIMIT="-30")
+    assert str(refused.value) == "invalid setting NOTIFICATIONS_SMTP_RATE_LIMIT: Expected `float` >= 0.0"
