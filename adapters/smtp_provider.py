@@ -21,7 +21,8 @@ from adapters import dsn_request
 from adapters.email_mime import OVER_SMTP, mime_message
 from adapters.oauth_tokens import TokenError
 from adapters.smtp_login import OAuthLoginRefused, XOAuth2Login
-from application.errors import PermanentDeliveryError, TransientDeliveryError
+from adapters.too_many import smtp_too_many
+from application.errors import PermanentDeliveryError, Throttled, TransientDeliveryError
 from domain.addresses import Mailbox, distinct, masked
 from domain.messages import Email
 from domain.notification import Notification, Receipt
@@ -56,7 +57,8 @@ class SmtpServer:
 
 class SmtpProvider:
     """Hands each email to an SMTP server (a relay, Gmail, Microsoft 365). The server's acceptance
-    counts as delivered; 5xx refuses the notification, 4xx and network failures are retried."""
+    counts as delivered; 5xx refuses the notification, 4xx and network failures are retried, and a
+    "too many" answer raises `Throttled`."""
 
     def __init__(
         self,
@@ -125,10 +127,13 @@ async def _greeted(smtp: aiosmtplib.SMTP) -> None:
 
 def _translated(
     error: aiosmtplib.SMTPException, email: Email
-) -> TransientDeliveryError | PermanentDeliveryError:
-    """5xx to the envelope or the data refuses the message; anything else may pass."""
+) -> TransientDeliveryError | PermanentDeliveryError | Throttled:
+    """ "Too many" (`adapters.too_many`) slows the worker down; 5xx to the envelope or the data
+    refuses the message; anything else may pass."""
     code = getattr(error, "code", 0)
     reply = masked(f"{code or ''} {error.message}".strip(), email.recipients)
+    if smtp_too_many(code, error.message):
+        return Throttled(f"the mail server asks us to slow down: {reply}")
     if code >= 500 and isinstance(error, aiosmtplib.SMTPRecipientRefused):
         return PermanentDeliveryError(f"the mail server refused a recipient: {reply}")
     if code >= 500 and isinstance(error, aiosmtplib.SMTPSenderRefused | aiosmtplib.SMTPDataError):

@@ -8,6 +8,7 @@ counts as delivered.
 from __future__ import annotations
 
 import base64
+import contextvars
 import json
 import logging
 from collections.abc import Mapping
@@ -21,7 +22,8 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from application.errors import PermanentDeliveryError, TransientDeliveryError
+from adapters.too_many import retry_after, twilio_too_many
+from application.errors import PermanentDeliveryError, Throttled, TransientDeliveryError
 from domain.addresses import masked
 from domain.messages import Channel, Sms, WhatsApp
 from domain.notification import Notification, Receipt
@@ -31,6 +33,8 @@ _http_log = logging.getLogger("notifications.twilio_http")  # the library logs e
 _http_log.setLevel(logging.WARNING)
 
 ACCOUNT_LEVEL = {401, 403, 404}  # credentials, permissions or SIDs in the settings: not the message's fault
+# the library's errors drop the answer's headers: its HTTP client keeps Retry-After for the delivery's task
+_retry_after: contextvars.ContextVar[str | None] = contextvars.ContextVar("twilio_retry_after", default=None)
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class TwilioProvider:
         try:
             sent = await self._messages().create_async(**self._parameters(notification, message))
         except TwilioRestException as error:
-            raise _translated(error, message) from None
+            raise _translated(error, message, _retry_after.get()) from None
         except TimeoutError:
             raise TransientDeliveryError(f"Twilio did not answer within {self.account.timeout:g} s") from None
         except (aiohttp.ClientError, OSError) as error:
@@ -89,6 +93,11 @@ class TwilioProvider:
         if self._http is not None:
             await self._http.close()
         self._http = self._client = None
+
+    def sender_of(self, notification: Notification) -> str:
+        """The `From` number or messaging service that sends the notification (Twilio's rate limits
+        are per sender)."""
+        return self.senders[notification.channel]
 
     def _messages(self) -> Any:
         if self._client is None:  # aiohttp's session must be made inside the running loop
@@ -133,14 +142,21 @@ class _HttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         headers = dict(headers or {})
         if auth is not None:
             headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-        return await super().request(
+        response = await super().request(
             method, url, params, data, headers, None, timeout or self.timeout, allow_redirects
         )
+        _retry_after.set(response.headers.get("Retry-After") if response.headers else None)
+        return response
 
 
-def _translated(error: TwilioRestException, message: Sms | WhatsApp) -> Exception:
+def _translated(error: TwilioRestException, message: Sms | WhatsApp, wait: str | None) -> Exception:
     said = masked(str(error.msg).removeprefix("Unable to create record: "), [message.to])
-    if error.status == 429 or error.status >= 500 or error.status in ACCOUNT_LEVEL:
+    if twilio_too_many(error.status, error.code):
+        return Throttled(
+            f"Twilio asks us to slow down: HTTP {error.status}: {said} (error {error.code})",
+            retry_after(wait),
+        )
+    if error.status >= 500 or error.status in ACCOUNT_LEVEL:
         return TransientDeliveryError(
             f"Twilio failed for now: HTTP {error.status}: {said} (error {error.code})"
         )

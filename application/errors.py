@@ -45,6 +45,16 @@ class PermanentDeliveryError(DeliveryError):
     """The provider will never take this message; the reason says why."""
 
 
+class Throttled(DeliveryError):
+    """The provider answered "too many" (SMTP 421, 452 or 4.7.x; Twilio 429 or error 20429): it took
+    nothing, and nothing is wrong with the message. `retry_after` is the provider's wait in seconds
+    (Twilio's `Retry-After`), or the worker's backoff once paced, or None when nobody said."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
 class ForgedCallback(ApplicationError):
     """A request claiming to come from a provider that the provider did not sign."""
 

@@ -194,6 +194,17 @@ class NotificationProvider(Protocol):
 
 
 @runtime_checkable
+class Paced(Protocol):
+    """A provider that takes only so many messages a second (its rate limit), and backs off after a
+    `Throttled` answer; asked before an attempt is claimed, so a wait never counts against it."""
+
+    async def turn(self, notification: Notification) -> float:
+        """Waits for the notification's turn when it is near (about a second at most) and returns 0:
+        hand it over now. Otherwise returns the seconds after which to ask again (the provider backs
+        off, or the turn is further off; the notification keeps it). Never raises."""
+
+
+@runtime_checkable
 class Closeable(Protocol):
     """A provider that holds connections between deliveries."""
 

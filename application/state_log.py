@@ -12,11 +12,12 @@ from domain.notification import Notification
 log = structlog.get_logger("notifications")
 
 
-def log_state_change(notification: Notification, **fields: Any) -> None:
-    """Logs the notification's new state. Provider reasons quote recipients: they are masked."""
+def log_state_change(notification: Notification, change: str | None = None, **fields: Any) -> None:
+    """Logs the notification's new state (`change` names it where the state alone cannot, as
+    `throttled`). Provider reasons quote recipients: they are masked."""
     reason = notification.reason and masked(notification.reason, notification.message.recipients)
     log.info(
-        f"notification.{_change(notification)}",
+        f"notification.{change or _change(notification)}",
         notification_id=str(notification.id),
         client=notification.client,
         channel=notification.channel.value,

@@ -10,6 +10,8 @@ import structlog
 from adapters.clock import SystemClock
 from adapters.discard import DiscardProvider
 from adapters.outbox import OutboxProvider
+from adapters.paced_provider import PacedProvider
+from adapters.pacing import Pacer
 from adapters.smtp_provider import SmtpProvider, SmtpServer
 from adapters.twilio_callbacks import TwilioCallbacks
 from adapters.twilio_provider import TwilioAccount, TwilioProvider
@@ -32,7 +34,7 @@ def delivery_providers(
         Channel.SMS: settings.sms_provider,
         Channel.WHATSAPP: settings.whatsapp_provider,
     }
-    twilio = twilio_provider(settings)  # one client serves both channels; it connects on first use
+    twilio = paced_twilio(settings)  # one client serves both channels; it connects on first use
     made: dict[Channel, NotificationProvider] = {}
     for channel, name in chosen.items():
         if name == "outbox":
@@ -40,7 +42,8 @@ def delivery_providers(
                 settings.outbox_path, channel, settings.sender, settings.receipts_to
             )
         elif name == "smtp":
-            made[channel] = awaiting_reports(settings, smtp_provider(settings, oauth_tokens), SystemClock())
+            smtp = awaiting_reports(settings, smtp_provider(settings, oauth_tokens), SystemClock())
+            made[channel] = PacedProvider("smtp", smtp, pacer(settings, settings.smtp_rate_limit / 60))
         elif name == "twilio":
             made[channel] = twilio
         elif name == "discard":
@@ -64,6 +67,16 @@ def smtp_provider(settings: Settings, oauth_tokens: OAuthTokens | None = None) -
 
     login = XOAuth2Login(settings.smtp_username, oauth_tokens) if oauth and oauth_tokens else None
     return SmtpProvider(server, settings.sender, settings.receipts_to, settings.smtp_connections, login)
+
+
+def pacer(settings: Settings, per_second: float) -> Pacer:
+    """A provider's pace (none at 0), and its pause after "too many": the retry delays'."""
+    return Pacer(per_second or None, settings.retry_base_delay, settings.retry_max_delay)
+
+
+def paced_twilio(settings: Settings) -> PacedProvider:
+    twilio = twilio_provider(settings)
+    return PacedProvider("twilio", twilio, pacer(settings, settings.twilio_rate_limit), twilio.sender_of)
 
 
 def twilio_provider(settings: Settings) -> TwilioProvider:

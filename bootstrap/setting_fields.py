@@ -66,6 +66,7 @@ class SettingFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, fr
     smtp_oauth_client_auth: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
     smtp_oauth_scope: str = ""
     smtp_oauth_service_account_file: str = ""
+    smtp_rate_limit: Annotated[float, Meta(ge=0)] = 0.0  # messages a minute; 0: no limit
     # the bounce mailbox (issue 18): delivery reports and read receipts read back over IMAP
     imap_host: str = ""
     imap_port: Annotated[int, Meta(ge=0, le=65535)] = 0
@@ -87,6 +88,7 @@ class SettingFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, fr
     twilio_status_callback_url: str = ""
     twilio_api_base_url: str = ""
     twilio_timeout: Positive = 15.0
+    twilio_rate_limit: Annotated[float, Meta(ge=0)] = 0.0  # messages a second per sender; 0: no limit
     jwt_algorithm: Algorithm = "HS256"
     jwt_secret: str = ""
     jwt_private_key_file: str = ""

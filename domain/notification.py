@@ -167,6 +167,12 @@ class Notification(Aggregate):
         if self.attempts >= max_attempts:
             self.give_up(reason)
 
+    def record_throttled(self, reason: str, retry_after: float | None) -> None:
+        """Records the provider's "too many" answer: the claim ends and the attempt does not count
+        towards the limit, for the provider took nothing (it is tried again after `retry_after` s)."""
+        if not self.is_terminal and not self.awaiting_confirmation:
+            self._delivery_throttled(reason=reason, retry_after=retry_after)
+
     def give_up(self, last_error: str) -> None:
         """Refuses the notification because its delivery attempts are exhausted."""
         self.refuse(f"delivery attempts exhausted ({self.attempts}): {last_error}")
@@ -283,6 +289,11 @@ class Notification(Aggregate):
 
     @event("DeliveryAttemptFailed")
     def _delivery_attempt_failed(self, reason: str) -> None:
+        self.claimed_until = None
+
+    @event("DeliveryThrottled")
+    def _delivery_throttled(self, reason: str, retry_after: float | None) -> None:
+        self.attempts -= 1
         self.claimed_until = None
 
     @event("Refused")

@@ -32,13 +32,20 @@ def error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:
     return status, {"code": code, "message": message, "more_info": more_info, "status": status}
 
 
+def too_many(retry_after: str | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Twilio's 429, with a `Retry-After` header when given."""
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    return (*error(429, 20429, "Too Many Requests"), headers)
+
+
 class TwilioServer:
-    """Takes messages as Twilio would (or fails with the replies it is given, in order, first)."""
+    """Takes messages as Twilio would (or fails with the replies it is given, in order, first: a
+    status and a body, and headers if any)."""
 
     def __init__(self) -> None:
         self.messages: list[dict[str, str]] = []
         self.logins: list[str] = []
-        self.failures: list[tuple[int, dict[str, Any]]] = []
+        self.failures: list[tuple[Any, ...]] = []
         self.delay = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -51,7 +58,7 @@ class TwilioServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def take(self, account: str, login: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def take(self, account: str, login: str, form: dict[str, str]) -> tuple[Any, ...]:
         time.sleep(self.delay)
         self.logins.append(login)
         if self.failures:
@@ -140,9 +147,11 @@ def _handler(server: TwilioServer) -> type[BaseHTTPRequestHandler]:
             else:
                 self._answer(*server.take(path[1], login, form))
 
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
+        def _answer(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
             content = json.dumps(body).encode()
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(content)))
             self.end_headers()

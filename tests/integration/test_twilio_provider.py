@@ -114,14 +114,13 @@ def test_twilios_permanent_errors_refuse_with_its_code_and_message(
 @pytest.mark.parametrize(
     "reply",
     [
-        error(429, 20429, "Too Many Requests"),
         error(500, 20500, "Internal Server Error"),
         error(503, 20503, "Service Unavailable"),
         error(401, 20003, "Authenticate"),
     ],
-    ids=["429", "500", "503", "401"],
+    ids=["500", "503", "401"],
 )
-def test_rate_limits_server_errors_and_credentials_are_retried_then_delivered(
+def test_server_errors_and_credentials_are_retried_then_delivered(
     service: Service, twilio: TwilioServer, reply: tuple[int, dict[str, Any]]
 ) -> None:
     twilio.failures.append(reply)

@@ -81,13 +81,14 @@ def test_a_wrong_or_missing_mailbox_setting_is_named_in_one_line(values: dict[st
 
 def test_without_a_mailbox_nothing_reads_and_smtp_acceptance_is_delivery() -> None:
     settings = load(EMAIL_PROVIDER="smtp", SMTP_HOST="smtp.bank.example")
-    assert type(delivery_providers(settings)[Channel.EMAIL]).__name__ == "SmtpProvider"
+    paced = delivery_providers(settings)[Channel.EMAIL]
+    assert type(paced.provider).__name__ == "SmtpProvider"  # type: ignore[attr-defined]
     assert build_container(settings).mailbox_reader() is None
 
 
 def test_with_a_mailbox_the_worker_reads_it_and_smtp_awaits_reports(tmp_path: Path) -> None:
     settings = load(**MAILBOX, DATA_DIR=str(tmp_path), EVENT_STORE="memory", EMAIL_BOUNCE_WINDOW="600")
-    provider = delivery_providers(settings)[Channel.EMAIL]
+    provider = delivery_providers(settings)[Channel.EMAIL].provider  # type: ignore[attr-defined]  # paced
     assert isinstance(provider, AwaitingReports) and provider.window.total_seconds() == 600
     container = build_container(settings, status_view)
     assert isinstance(container.mailbox_reader(), MailboxReader)

@@ -142,7 +142,7 @@ def test_a_service_account_key_makes_google_tokens(tmp_path: Path) -> None:
 
 def test_the_smtp_provider_logs_in_with_the_shared_token_source() -> None:
     container = build_container(load(**GRANT, EMAIL_PROVIDER="smtp", SMTP_HOST="smtp.office365.com"))
-    smtp = container.delivery_providers()[Channel.EMAIL]
+    smtp = container.delivery_providers()[Channel.EMAIL].provider  # type: ignore[attr-defined]  # paced
     assert smtp.oauth is not None  # type: ignore[attr-defined]
     assert smtp.oauth.tokens is container.oauth_tokens()  # type: ignore[attr-defined]
     assert (smtp.server.username, smtp.oauth.username) == ("", "no-reply@bank.example")  # type: ignore[attr-defined]
