@@ -20,6 +20,7 @@ from bootstrap.container import Container, build_container
 from bootstrap.logging import configure_logging
 from bootstrap.settings import Settings, SettingsError, load_settings
 from domain.access import InvalidClient, Scope, UnknownToken
+from entrypoints.dlq_cli import add_dlq_commands
 from entrypoints.webhook_cli import add_webhook_commands
 
 _DURATION = re.compile(r"(\d+)([smhd])")
@@ -167,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_fineract_commands(commands)
     add_webhook_commands(commands)
+    add_dlq_commands(commands)
     db = commands.add_parser("db", help="manage the event store's database")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("migrate", help="create the event store's tables if missing").set_defaults(
