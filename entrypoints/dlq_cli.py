@@ -8,13 +8,15 @@ import asyncio
 import getpass
 import socket
 import sys
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from application.dead_letters import DeadLetters, Listed, Outcome, Replay
 from bootstrap.container import Container
 
+T = TypeVar("T")
 HEADER = (
     f"{'NOTIFICATION':36}  {'CHANNEL':8}  {'STATUS':9}  {'ATTEMPTS':8}  {'DEAD-LETTERED (UTC)':19}  RECEIVED"
 )
@@ -22,7 +24,7 @@ HEADER = (
 
 def list_dead_letters(container: Container, args: argparse.Namespace) -> int:
     dead_letters: DeadLetters = container.dead_letters()
-    listed, total = asyncio.run(dead_letters.list_dead_letters())
+    listed, total = _run(container, dead_letters.list_dead_letters())
     print(HEADER)
     for entry in listed:
         print(_row(entry))
@@ -41,7 +43,7 @@ def replay_dead_letters(container: Container, args: argparse.Namespace) -> int:
         return 2
     dead_letters: DeadLetters = container.dead_letters()
     asked = [i for i in ids if i is not None] or None
-    replays = asyncio.run(dead_letters.replay(asked, _operator()))
+    replays = _run(container, dead_letters.replay(asked, _operator()))
     for replay in replays:
         print(_said(replay, dead_letters.queue.name))
     done = sum(r.outcome is Outcome.REPLAYED for r in replays)
@@ -49,6 +51,16 @@ def replay_dead_letters(container: Container, args: argparse.Namespace) -> int:
     failed = any(r.outcome is Outcome.FAILED for r in replays)
     refused = asked is not None and any(r.outcome is Outcome.NOT_PENDING for r in replays)
     return 1 if failed or refused else 0
+
+
+def _run(container: Container, work: Awaitable[T]) -> T:
+    async def run() -> T:
+        try:
+            return await work
+        finally:
+            await container.queue().close()
+
+    return asyncio.run(run())
 
 
 def _row(entry: Listed) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import uuid
 from collections.abc import Iterator
 from uuid import UUID
@@ -16,6 +17,7 @@ from bootstrap.container import Container, build_container
 from bootstrap.settings import Settings
 from domain.messages import PhoneNumber, Sms
 from domain.notification import NotPending, Status
+from entrypoints.dlq_cli import replay_dead_letters
 from tests.fakes import FakeDeadLetterQueue
 
 SMS = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
@@ -138,3 +140,12 @@ async def test_a_finished_notification_refuses_a_replay(container: Container) ->
 def test_the_in_process_queue_has_no_dead_letter_queue_to_read(settings: Settings) -> None:
     with pytest.raises(NoDeadLetterQueue, match="NOTIFICATIONS_QUEUE=inprocess"):
         build_container(settings).dead_letters()
+
+
+def test_a_replay_of_something_not_an_id_is_one_line(
+    container: Container, dlq: FakeDeadLetterQueue, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dlq.letters = [UNREADABLE]
+    assert replay_dead_letters(container, argparse.Namespace(ids=["42"])) == 2
+    assert capsys.readouterr() == ("", "notifications: '42' is not a notification id (a UUID)\n")
+    assert dlq.released == dlq.removed == []  # nothing was taken
