@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from application.dead_letters import DeadLetters, Listed, Outcome, Replay
+from application.errors import QueueUnavailable
 from bootstrap.container import Container
 
 T = TypeVar("T")
@@ -57,6 +58,8 @@ def _run(container: Container, work: Awaitable[T]) -> T:
     async def run() -> T:
         try:
             return await work
+        except QueueUnavailable as error:  # Azure's messages run over several lines
+            raise type(error)(str(error).splitlines()[0]) from error
         finally:
             await container.queue().close()
 
@@ -67,7 +70,7 @@ def _row(entry: Listed) -> str:
     letter, notification = entry.letter, entry.notification
     received = "-" if letter.receive_count is None else str(letter.receive_count)
     if letter.message is None:
-        columns = ["(unreadable: not a notification message)", "-", "-", "-"]
+        columns = ["(unreadable message)", "-", "-", "-"]
     elif notification is None:
         columns = [str(letter.message.notification_id), "-", "unknown", "-"]
     else:

@@ -114,7 +114,7 @@ async def test_the_list_shows_every_dead_letter_and_the_replay_sends_back_the_pe
         [
             [str(setup.pending), "sms", "pending", received],
             [str(setup.refused), "sms", "refused", received],
-            ["(unreadable:", "not", "a", received],
+            ["(unreadable", "message)", "-", received],
         ]
     )
 
