@@ -17,6 +17,7 @@ from adapters.azure_queue import AzureQueue
 from adapters.event_store import EventSourcedStore
 from adapters.sqs_dead_letters import SqsDeadLetters
 from adapters.sqs_queue import SqsQueue
+from application.errors import NoDeadLetterQueue
 from application.ports import QueueMessage
 from domain.messages import PhoneNumber, Sms
 from domain.notification import Notification
@@ -153,3 +154,34 @@ async def test_an_id_with_no_dead_letter_is_one_line_and_replays_nothing(setup: 
     store = EventSourcedStore.sqlite(setup.store)
     assert [e.type for e in await store.history(setup.pending)] == ["Requested"]
     store.close()
+
+
+async def test_a_queue_without_a_dead_letter_queue_says_which_setting_gives_one(
+    moto_sqs: MotoSqs, azurite: Azurite
+) -> None:
+    url = moto_sqs.client().create_queue(QueueName=f"q{uuid.uuid4().hex[:12]}")["QueueUrl"]
+    sqs = SqsQueue(url, "us-east-1", moto_sqs.endpoint)
+    with pytest.raises(NoDeadLetterQueue, match="NOTIFICATIONS_SQS_DEAD_LETTER_QUEUE_URL is not set"):
+        await SqsDeadLetters(sqs).peek()
+    name = f"q{uuid.uuid4().hex[:12]}"
+    azure = AzureQueue.from_settings(name, connection_string=azurite.connection_string)
+    with pytest.raises(NoDeadLetterQueue, match=f"poison queue {name}-poison does not exist"):
+        await AzureDeadLetters(azure).take()
+    await sqs.close()
+    await azure.close()
+
+
+async def test_a_message_sqs_moved_itself_shows_the_receives_sqs_counted(moto_sqs: MotoSqs) -> None:
+    url, _ = moto_sqs.create_queue(f"q{uuid.uuid4().hex[:12]}", max_receives=2)
+    client, sent = moto_sqs.client(), QueueMessage(uuid.uuid4(), 5)
+    client.send_message(QueueUrl=url, MessageBody=sent.encode())
+    for _ in range(3):  # the third receive finds it past maxReceiveCount: SQS moves it
+        client.receive_message(QueueUrl=url, VisibilityTimeout=0)
+    queue = SqsQueue(url, "us-east-1", moto_sqs.endpoint)
+    dead_letters = SqsDeadLetters(queue)
+    [first], total = await dead_letters.peek()
+    assert (first.message, total) == (sent, 1)
+    assert first.receive_count is not None and first.receive_count >= 2  # moto counts the third too
+    [again], _ = await dead_letters.peek()  # SQS counts the first listing's receive, as the docs say
+    assert again.receive_count == first.receive_count + 1
+    await queue.close()
