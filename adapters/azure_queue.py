@@ -66,7 +66,7 @@ class AzureQueue:
         )
 
     async def send(self, messages: Sequence[QueueMessage]) -> None:
-        await asyncio.gather(*(self._call(self._queue.send_message(m.encode())) for m in messages))
+        await asyncio.gather(*(azure_call(self._queue.send_message(m.encode())) for m in messages))
 
     async def receive(self, max_messages: int, wait_seconds: float) -> list[Delivery]:
         deadline = time.monotonic() + wait_seconds
@@ -78,14 +78,14 @@ class AzureQueue:
 
     async def acknowledge(self, delivery: Delivery) -> None:
         receipt: _Receipt = delivery.handle
-        await self._call(self._queue.delete_message(receipt.message_id, receipt.pop_receipt))
+        await azure_call(self._queue.delete_message(receipt.message_id, receipt.pop_receipt))
 
     async def retry_later(self, delivery: Delivery, delay_seconds: float) -> None:
         await self.extend(delivery, delay_seconds)
 
     async def extend(self, delivery: Delivery, seconds: float) -> None:
         receipt: _Receipt = delivery.handle
-        updated = await self._call(
+        updated = await azure_call(
             self._queue.update_message(
                 receipt.message_id, receipt.pop_receipt, visibility_timeout=max(0, round(seconds))
             )
@@ -100,7 +100,7 @@ class AzureQueue:
         return sent_up_to
 
     async def ping(self) -> None:
-        await self._call(self._queue.get_queue_properties())
+        await azure_call(self._queue.get_queue_properties())
 
     async def close(self) -> None:
         await self._queue.close()
@@ -122,16 +122,22 @@ class AzureQueue:
                 deliveries.append(Delivery(message, raw.dequeue_count or 1, receipt))
             return deliveries
 
-        return await self._call(take())
+        return await azure_call(take())
 
     async def _dead_letter_raw(self, body: str, receipt: _Receipt, problem: str) -> None:
-        await self._call(self._poison.send_message(body))
-        await self._call(self._queue.delete_message(receipt.message_id, receipt.pop_receipt))
+        await azure_call(self._poison.send_message(body))
+        await azure_call(self._queue.delete_message(receipt.message_id, receipt.pop_receipt))
         log.warning("queue.dead_lettered", queue="azure", problem=problem or None)
 
-    @staticmethod
-    async def _call(operation: Awaitable[T]) -> T:
-        try:
-            return await operation
-        except AzureError as error:
-            raise QueueUnavailable(f"Azure Storage Queue: {type(error).__name__}: {error}") from error
+    @property
+    def clients(self) -> tuple[QueueClient, QueueClient]:
+        """The queue's client and its poison queue's, for the dead-letter queue's adapter."""
+        return self._queue, self._poison
+
+
+async def azure_call(operation: Awaitable[T]) -> T:
+    """Awaits a call of the Azure client. Raises QueueUnavailable for any AzureError."""
+    try:
+        return await operation
+    except AzureError as error:
+        raise QueueUnavailable(f"Azure Storage Queue: {type(error).__name__}: {error}") from error

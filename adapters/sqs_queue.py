@@ -18,11 +18,12 @@ import structlog
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from application.errors import QueueUnavailable
+from application.errors import NoDeadLetterQueue, QueueUnavailable
 from application.ports import Delivery, QueueMessage
 
 T = TypeVar("T")
 MAX_VISIBILITY = 43_200  # SQS's limit, 12 hours
+RECEIVE_COUNT = "receive_count"  # a message attribute: how often the queue handed out a dead letter
 log = structlog.get_logger("notifications")
 
 
@@ -50,14 +51,12 @@ class SqsQueue:
             entries = [
                 {"Id": str(i), "MessageBody": m.encode()} for i, m in enumerate(messages[start : start + 10])
             ]
-            answer = await self._call(
-                self._client.send_message_batch, QueueUrl=self.queue_url, Entries=entries
-            )
+            answer = await sqs_call(self._client.send_message_batch, QueueUrl=self.queue_url, Entries=entries)
             if answer.get("Failed"):
                 raise QueueUnavailable(f"SQS refused {len(answer['Failed'])} messages: {answer['Failed'][0]}")
 
     async def receive(self, max_messages: int, wait_seconds: float) -> list[Delivery]:
-        answer = await self._call(
+        answer = await sqs_call(
             self._client.receive_message,
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=max(1, min(max_messages, 10)),
@@ -70,20 +69,19 @@ class SqsQueue:
             try:
                 message = QueueMessage.decode(raw["Body"])
             except ValueError as error:
-                await self._dead_letter_raw(raw, str(error))
+                await self._dead_letter_raw(raw, str(error), _receive_count(raw))
                 continue
-            count = int(raw.get("Attributes", {}).get("ApproximateReceiveCount", 1))
-            deliveries.append(Delivery(message, count, raw["ReceiptHandle"]))
+            deliveries.append(Delivery(message, _receive_count(raw), raw["ReceiptHandle"]))
         return deliveries
 
     async def acknowledge(self, delivery: Delivery) -> None:
-        await self._call(self._client.delete_message, QueueUrl=self.queue_url, ReceiptHandle=delivery.handle)
+        await sqs_call(self._client.delete_message, QueueUrl=self.queue_url, ReceiptHandle=delivery.handle)
 
     async def retry_later(self, delivery: Delivery, delay_seconds: float) -> None:
         await self.extend(delivery, delay_seconds)
 
     async def extend(self, delivery: Delivery, seconds: float) -> None:
-        await self._call(
+        await sqs_call(
             self._client.change_message_visibility,
             QueueUrl=self.queue_url,
             ReceiptHandle=delivery.handle,
@@ -91,42 +89,63 @@ class SqsQueue:
         )
 
     async def dead_letter(self, delivery: Delivery) -> None:
-        await self._dead_letter_raw({"Body": delivery.message.encode(), "ReceiptHandle": delivery.handle}, "")
+        raw = {"Body": delivery.message.encode(), "ReceiptHandle": delivery.handle}
+        await self._dead_letter_raw(raw, "", delivery.receive_count)
 
     def safe_position(self, sent_up_to: int) -> int:
         return sent_up_to
 
     async def ping(self) -> None:
-        await self._call(
+        await sqs_call(
             self._client.get_queue_attributes, QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
         )
 
     async def close(self) -> None:
         self._client.close()
 
-    async def _dead_letter_raw(self, raw: dict[str, Any], problem: str) -> None:
-        url = await self._dead_letter_queue_url()
-        await self._call(self._client.send_message, QueueUrl=url, MessageBody=raw["Body"])
-        await self._call(
+    async def _dead_letter_raw(self, raw: dict[str, Any], problem: str, receive_count: int) -> None:
+        url = await self.dead_letter_queue_url()
+        count = {"DataType": "Number", "StringValue": str(receive_count)}  # for `notifications dlq list`
+        await sqs_call(
+            self._client.send_message,
+            QueueUrl=url,
+            MessageBody=raw["Body"],
+            MessageAttributes={RECEIVE_COUNT: count},
+        )
+        await sqs_call(
             self._client.delete_message, QueueUrl=self.queue_url, ReceiptHandle=raw["ReceiptHandle"]
         )
         log.warning("queue.dead_lettered", queue="sqs", problem=problem or None)
 
-    async def _dead_letter_queue_url(self) -> str:
+    async def dead_letter_queue_url(self) -> str:
+        """The setting's, or the one the queue's redrive policy names. Raises NoDeadLetterQueue."""
         if self._dead_letter_url is None:  # the queue's redrive policy names it
-            answer = await self._call(
+            answer = await sqs_call(
                 self._client.get_queue_attributes, QueueUrl=self.queue_url, AttributeNames=["RedrivePolicy"]
             )
             policy = answer.get("Attributes", {}).get("RedrivePolicy")
             if not policy:
-                raise QueueUnavailable("the SQS queue has no redrive policy and no dead-letter queue is set")
+                raise NoDeadLetterQueue(
+                    "no dead-letter queue: the SQS queue has no redrive policy"
+                    " and NOTIFICATIONS_SQS_DEAD_LETTER_QUEUE_URL is not set"
+                )
             name = json.loads(policy)["deadLetterTargetArn"].rsplit(":", 1)[1]
-            self._dead_letter_url = (await self._call(self._client.get_queue_url, QueueName=name))["QueueUrl"]
+            self._dead_letter_url = (await sqs_call(self._client.get_queue_url, QueueName=name))["QueueUrl"]
         return self._dead_letter_url
 
-    @staticmethod
-    async def _call(operation: Callable[..., T], **arguments: Any) -> T:
-        try:
-            return await asyncio.to_thread(operation, **arguments)
-        except (BotoCoreError, ClientError) as error:
-            raise QueueUnavailable(f"SQS: {error}") from error
+    @property
+    def client(self) -> Any:
+        """boto3's SQS client, for the dead-letter queue's adapter."""
+        return self._client
+
+
+async def sqs_call(operation: Callable[..., T], **arguments: Any) -> T:
+    """Runs a boto3 call in a thread. Raises QueueUnavailable for any error of boto3's."""
+    try:
+        return await asyncio.to_thread(operation, **arguments)
+    except (BotoCoreError, ClientError) as error:
+        raise QueueUnavailable(f"SQS: {error}") from error
+
+
+def _receive_count(raw: dict[str, Any]) -> int:
+    return int(raw.get("Attributes", {}).get("ApproximateReceiveCount", 1))

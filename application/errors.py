@@ -65,3 +65,8 @@ class InvalidCallback(ApplicationError):
 
 class MailboxUnavailable(ApplicationError):
     """The mailbox that bounces and read receipts arrive in cannot be read now (network, login)."""
+
+
+class NoDeadLetterQueue(QueueUnavailable):
+    """The queue configured has no dead-letter queue an operator can read (the in-process one, or
+    SQS without one); the message says which setting would give one."""

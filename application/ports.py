@@ -252,3 +252,43 @@ class IdentityProviderTokens(Protocol):
 class Clock(Protocol):
     def now(self) -> datetime:
         """Returns the current time, timezone-aware, in UTC."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message in the dead-letter queue. `message` is None for a body no version of the service
+    wrote (kept as `body`); `dead_lettered_at` is when it entered that queue (UTC, None if the queue
+    does not say); `receive_count` how often the queue handed it out before it was dead-lettered,
+    None where the queue does not keep it. `handle` is the adapter's, from `take` only."""
+
+    message: QueueMessage | None
+    body: str
+    dead_lettered_at: datetime | None = None
+    receive_count: int | None = None
+    handle: Any = field(default=None, compare=False)
+
+
+@runtime_checkable
+class DeadLetterQueue(Protocol):
+    """The dead-letter queue of a cloud queue, for operators (`notifications dlq`)."""
+
+    name: str  # the dead-letter queue's name, as recorded in `DeadLetterReplayed`
+
+    async def peek(self) -> tuple[list[DeadLetter], int]:
+        """Returns the messages without taking them, and how many the queue holds in all
+        (approximate: more than those returned where the queue shows only the first ones).
+        Raises QueueUnavailable, or NoDeadLetterQueue when none is configured."""
+
+    async def take(self) -> list[DeadLetter]:
+        """Receives every message, hidden from other receivers until each is replayed or released
+        (or, if this process dies, for a minute). Raises QueueUnavailable or NoDeadLetterQueue."""
+
+    async def replay(self, letter: DeadLetter) -> None:
+        """Sends a taken message to the main queue, then deletes it from the dead-letter queue: a
+        failure between the two leaves it in both, never in neither. Raises QueueUnavailable."""
+
+    async def remove(self, letter: DeadLetter) -> None:
+        """Deletes a taken message from the dead-letter queue. Raises QueueUnavailable."""
+
+    async def release(self, letter: DeadLetter) -> None:
+        """Makes a taken message visible again at once, left where it is. Raises QueueUnavailable."""

@@ -19,6 +19,7 @@ from adapters.jwt_tokens import JoseTokenAuthority, secret_in_file
 from adapters.leadership import SoleLeadership
 from application.access import Access
 from application.audit_trail import AuditTrail
+from application.dead_letters import DeadLetters
 from application.delivery import Deliveries, RetryPolicy
 from application.fineract import FineractGateway
 from application.fineract_tenants import TenantKeys
@@ -27,6 +28,7 @@ from application.relay import Relay
 from application.status_updates import StatusUpdates
 from application.waiting import StatusWaits
 from application.worker import Worker
+from bootstrap.dead_letters import dead_letter_queue
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
 from bootstrap.mailbox import mailbox_reader
@@ -152,6 +154,8 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(postgres_leadership, settings),
     )
     relay = providers.Singleton(Relay, log=event_store, queue=queue, leadership=relay_leadership)
+    dead_letter_queue = providers.Singleton(dead_letter_queue, settings, queue)
+    dead_letters = providers.Singleton(DeadLetters, queue=dead_letter_queue, store=grouped_store)
     audit_trail = providers.Singleton(AuditTrail, log=event_store, store=event_store, clock=clock)
     fineract_tenants = providers.Singleton(TenantKeys, store=grouped_store, clock=clock)
     fineract_gateway = providers.Singleton(

@@ -224,6 +224,14 @@ class Notification(Aggregate):
         if disposition == DISPLAYED and not self.is_terminal:
             self._delivered(provider=self.sent_by or "smtp", provider_message_id=self.provider_message_id)
 
+    def replay_dead_letter(self, queue: str, operator: str) -> None:
+        """Records that an operator sent the notification's dead-lettered message back to the queue
+        (`notifications dlq replay`). Raises NotPending on a delivered or refused notification: a
+        finished one is never attempted again."""
+        if self.is_terminal:
+            raise NotPending(self.id, self.status)
+        self._dead_letter_replayed(queue=queue, operator=operator)
+
     def close_bounce_window(self, now: datetime) -> None:
         """Counts a sent email as delivered once its bounce window has passed with no failure."""
         if self.is_terminal or self.confirm_by is None or now < self.confirm_by:
@@ -255,6 +263,18 @@ class Notification(Aggregate):
     @event("BounceWindowPassed")
     def _bounce_window_passed(self, confirm_by: datetime) -> None:
         self.confirm_by = confirm_by
+
+    class DeadLetterReplayed(Aggregate.Event):
+        """An operator moved the notification's message from the dead-letter queue (`queue`, its
+        name) back to the queue; `operator` is who ran the command (user@host)."""
+
+        class_version = 1
+        queue: str
+        operator: str
+
+    @event(DeadLetterReplayed)
+    def _dead_letter_replayed(self, queue: str, operator: str) -> None:
+        pass  # a fact for auditors: the delivery state is unchanged, and the worker decides as ever
 
     @event("DeliveryStarted")
     def _delivery_started(self, worker: str, claimed_until: datetime) -> None:
@@ -306,3 +326,12 @@ class Notification(Aggregate):
 class AttemptNotAllowed(Exception):
     """The notification is finished, or sent and awaiting its receipt, or another worker's attempt is
     under way."""
+
+
+class NotPending(Exception):
+    """The notification is delivered or refused: nothing may send it again."""
+
+    def __init__(self, notification_id: UUID, status: Status) -> None:
+        super().__init__(f"notification {notification_id} is {status.value}, not pending")
+        self.notification_id = notification_id
+        self.status = status

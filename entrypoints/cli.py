@@ -19,6 +19,7 @@ from bootstrap.settings import Settings, SettingsError, load_settings
 from domain.access import InvalidClient, Scope, UnknownToken
 from entrypoints.arguments import duration
 from entrypoints.audit import add_audit_commands
+from entrypoints.dlq_cli import add_dlq_commands
 from entrypoints.fineract_cli import add_fineract_commands
 from entrypoints.processes import api_process, container_for, delivery_process, one_process
 from entrypoints.supervisor import supervise
@@ -141,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     add_audit_commands(commands)
     add_fineract_commands(commands)
     add_webhook_commands(commands)
+    add_dlq_commands(commands)
     db = commands.add_parser("db", help="manage the event store's database")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("migrate", help="create the event store's tables if missing").set_defaults(

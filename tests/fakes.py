@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 from uuid import UUID
 
-from application.errors import DeliveryError, ForgedCallback, InvalidToken
-from application.ports import Progress, StatusUpdate, TokenClaims
+from application.errors import DeliveryError, ForgedCallback, InvalidToken, QueueUnavailable
+from application.ports import DeadLetter, Progress, StatusUpdate, TokenClaims
 from domain.access import Scope
 from domain.notification import Notification, Receipt
 
@@ -76,3 +76,36 @@ class FakeIdentityProvider:
             raise InvalidToken("badly signed")
         now = datetime.now(UTC)
         return TokenClaims(None, self.client, self.scopes, now, now + timedelta(minutes=5))
+
+
+class FakeDeadLetterQueue:
+    """Dead letters held in a list; records what was replayed, removed and released. A replay of a
+    notification in `failing` raises QueueUnavailable."""
+
+    name = "notifications-dead"
+
+    def __init__(self, letters: Iterable[DeadLetter], failing: Iterable[UUID] = ()) -> None:
+        self.letters = list(letters)
+        self.failing = set(failing)
+        self.replayed: list[DeadLetter] = []
+        self.removed: list[DeadLetter] = []
+        self.released: list[DeadLetter] = []
+
+    async def peek(self) -> tuple[list[DeadLetter], int]:
+        return list(self.letters), len(self.letters)
+
+    async def take(self) -> list[DeadLetter]:
+        return list(self.letters)
+
+    async def replay(self, letter: DeadLetter) -> None:
+        if letter.message and letter.message.notification_id in self.failing:
+            raise QueueUnavailable("SQS: the queue is down\nsecond line")
+        self.replayed.append(letter)
+        self.letters = [kept for kept in self.letters if kept is not letter]
+
+    async def remove(self, letter: DeadLetter) -> None:
+        self.removed.append(letter)
+        self.letters = [kept for kept in self.letters if kept is not letter]
+
+    async def release(self, letter: DeadLetter) -> None:
+        self.released.append(letter)
