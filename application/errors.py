@@ -55,3 +55,11 @@ class InvalidCallback(ApplicationError):
 
 class MailboxUnavailable(ApplicationError):
     """The mailbox that bounces and read receipts arrive in cannot be read now (network, login)."""
+
+
+class RateLimited(ApplicationError):
+    """The client sent more requests than its rate allows; one may go after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"over the client rate limit; try again in {retry_after:.3f} s")
+        self.retry_after = retry_after
