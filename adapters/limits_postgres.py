@@ -52,6 +52,14 @@ _RELEASE = (  # one of them: two messages may have been counted at the same time
 _PRUNE = "DELETE FROM {messages} WHERE sent[array_upper(sent, 1)] <= %(since)s"
 
 
+# IF NOT EXISTS is no lock: a table another connection makes meanwhile raises one of these
+_MADE_MEANWHILE = (
+    psycopg.errors.UniqueViolation,
+    psycopg.errors.DuplicateTable,
+    psycopg.errors.DuplicateSchema,
+)
+
+
 class PostgresLimits:
     """The ClientBuckets and RecipientCounts ports in two tables of the event store's schema."""
 
@@ -82,6 +90,7 @@ class PostgresLimits:
         self._connection: psycopg.AsyncConnection[Any] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._connecting = asyncio.Lock()
+        self._connecting_loop: asyncio.AbstractEventLoop | None = None
         self._pruned = 0.0
 
     async def take(self, client: str, now: float) -> float:
@@ -106,6 +115,9 @@ class PostgresLimits:
             if now - self._pruned >= HOUR:  # numbers not sent to for an hour are as good as new
                 self._pruned = now
                 await connection.execute(self._prune, {"since": since})
+            if len(rows) == 1:  # a pipeline costs more than one statement
+                cursor = await connection.execute(self._admit, rows[0], prepare=True)
+                return [await cursor.fetchone() is not None]
             admitted = []
             async with connection.cursor() as cursor:
                 await cursor.executemany(self._admit, rows, returning=True)
@@ -146,8 +158,8 @@ class PostgresLimits:
         loop = asyncio.get_running_loop()
         if self._connection is not None and self._loop is loop and not self._connection.closed:
             return self._connection
-        if self._loop is not loop:
-            self._connecting = asyncio.Lock()  # a lock belongs to its loop too
+        if self._connecting_loop is not loop:  # a lock belongs to its loop too
+            self._connecting, self._connecting_loop = asyncio.Lock(), loop
         async with self._connecting:
             if self._connection is None or self._loop is not loop or self._connection.closed:
                 self.close()
@@ -159,5 +171,5 @@ class PostgresLimits:
 
     async def _create(self, connection: psycopg.AsyncConnection[Any]) -> None:
         for statement in [self._schema, *self._tables]:
-            with contextlib.suppress(psycopg.errors.UniqueViolation):  # another process made it meanwhile
+            with contextlib.suppress(*_MADE_MEANWHILE):
                 await connection.execute(statement)

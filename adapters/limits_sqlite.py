@@ -2,9 +2,11 @@
 
 A file of their own: the counters change on every counted request, and in the event store's file
 they would wait for its write lock (and it for them); nor are they facts for the audit. Each
-change is one transaction, `BEGIN IMMEDIATE` (the write lock, so that no other process reads the
-same count meanwhile), the rules of domain/limits.py, COMMIT; made on the event loop, as it only
-touches the page cache: synchronous=OFF, since counters lost to a power cut only start afresh.
+change is one transaction that holds the write lock, so that no other process reads the same count
+meanwhile: a client's bucket, one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` (the rules of
+domain/limits.py stated in SQL, as on PostgreSQL); a number's hour, `BEGIN IMMEDIATE`, the rules
+in Python, COMMIT. Made on the event loop, as they only touch the page cache: synchronous=OFF,
+since counters lost to a power cut only start afresh.
 When another process holds the lock, the call waits a moment without holding the loop and tries
 again (each transaction holds the lock for some microseconds).
 """
@@ -18,14 +20,26 @@ from pathlib import Path
 from typing import TypeVar
 
 from application.errors import StoreUnavailable
-from domain.limits import HOUR, Bucket, Rate, admit, take
+from domain.limits import EARLY, HOUR, Rate, admit
 
 T = TypeVar("T")
 PATIENCE = 5.0  # seconds of a lock held elsewhere before the call gives up (StoreUnavailable)
 _TABLES = (
-    "CREATE TABLE IF NOT EXISTS client_buckets (client TEXT PRIMARY KEY, tokens REAL, stamp REAL)",
+    "CREATE TABLE IF NOT EXISTS client_buckets "
+    "(client TEXT PRIMARY KEY, tokens REAL, stamp REAL, granted INTEGER)",
     "CREATE TABLE IF NOT EXISTS recipient_messages (number TEXT PRIMARY KEY, sent TEXT, last REAL)",
 )
+
+# domain/limits.py's `take` in one statement, a transaction by itself (as in adapters/limits_postgres.py)
+_LEVEL = "min(:burst, b.tokens + max(:now - b.stamp, 0) * :rate)"
+_TAKE = (
+    "INSERT INTO client_buckets AS b VALUES (:client, :burst - 1, :now, 1) "
+    "ON CONFLICT (client) DO UPDATE SET "
+    "tokens = CASE WHEN LEVEL >= 1 - :early THEN max(LEVEL - 1, 0) ELSE LEVEL END, "
+    "stamp = max(b.stamp, :now), "
+    "granted = LEVEL >= 1 - :early "
+    "RETURNING granted, tokens"
+).replace("LEVEL", _LEVEL)
 
 
 def limits_file(events_file: Path) -> Path:
@@ -52,18 +66,14 @@ class SqliteLimits:
     async def take(self, client: str, now: float) -> float:
         assert self.rate is not None, "no client rate limit is set"
         rate = self.rate
+        params = {"client": client, "now": now, "rate": rate.per_second, "burst": rate.burst}
+        params["early"] = EARLY * rate.per_second
 
-        def work(connection: sqlite3.Connection) -> float:
-            row = connection.execute(
-                "SELECT tokens, stamp FROM client_buckets WHERE client=?", (client,)
-            ).fetchone()
-            bucket, wait = take(Bucket(*row) if row else None, rate, now)
-            connection.execute(
-                "INSERT OR REPLACE INTO client_buckets VALUES (?,?,?)", (client, bucket.tokens, bucket.stamp)
-            )
-            return wait
+        def work() -> float:
+            granted, tokens = self._connection.execute(_TAKE, params).fetchone()
+            return 0.0 if granted else (1 - tokens) / rate.per_second
 
-        return await self._transaction(work)
+        return await self._retried(work)
 
     async def admit(self, numbers: Sequence[str], now: float) -> list[bool]:
         def work(connection: sqlite3.Connection) -> list[bool]:
@@ -106,10 +116,13 @@ class SqliteLimits:
             self._connection.execute(statement)
 
     async def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._retried(lambda: self._in_transaction(work))
+
+    async def _retried(self, call: Callable[[], T]) -> T:
         deadline, pause = asyncio.get_running_loop().time() + PATIENCE, 0.0005
         while True:
             try:
-                return self._guarded(lambda: self._in_transaction(work))
+                return self._guarded(call)
             except _Busy:
                 if asyncio.get_running_loop().time() > deadline:
                     raise StoreUnavailable(f"{self.where} stayed locked for {PATIENCE:.0f} s") from None
