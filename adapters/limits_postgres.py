@@ -153,6 +153,9 @@ class PostgresLimits:
             if self._connection is not None and self._connection.closed:
                 self._connection = None  # connect again next time
             raise StoreUnavailable(f"{self.where} is unavailable for the limits: {error}") from None
+        except BaseException:  # cancelled mid-statement: the connection's state is unknown
+            self.close()
+            raise
 
     async def _connected(self) -> psycopg.AsyncConnection[Any]:
         loop = asyncio.get_running_loop()

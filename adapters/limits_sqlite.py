@@ -70,7 +70,7 @@ class SqliteLimits:
         params["early"] = EARLY * rate.per_second
 
         def work() -> float:
-            granted, tokens = self._connection.execute(_TAKE, params).fetchone()
+            [(granted, tokens)] = self._connection.execute(_TAKE, params).fetchall()  # done: committed
             return 0.0 if granted else (1 - tokens) / rate.per_second
 
         return await self._retried(work)
