@@ -70,3 +70,11 @@ class MailboxUnavailable(ApplicationError):
 class NoDeadLetterQueue(QueueUnavailable):
     """The queue configured has no dead-letter queue an operator can read (the in-process one, or
     SQS without one); the message says which setting would give one."""
+
+
+class RateLimited(ApplicationError):
+    """The client sent more requests than its rate allows; one may go after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"over the client rate limit; try again in {retry_after:.3f} s")
+        self.retry_after = retry_after

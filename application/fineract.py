@@ -15,6 +15,7 @@ from uuid import UUID, uuid5
 import structlog
 
 from application.errors import Conflict
+from application.limits import RecipientGuard
 from application.ports import EventStore
 from domain.addresses import InvalidValue, PhoneNumber
 from domain.fineract_numbers import NationalNumber, to_e164
@@ -55,9 +56,12 @@ def notification_id(tenant: str, internal_id: int) -> UUID:
 
 
 class FineractGateway:
-    def __init__(self, store: EventStore, default_country_code: str = "") -> None:
+    def __init__(
+        self, store: EventStore, default_country_code: str = "", guard: RecipientGuard | None = None
+    ) -> None:
         self.store = store
         self.default_country_code = default_country_code
+        self.guard = guard
 
     async def accept(self, tenant: str, batch: list[FineractSms]) -> list[Notification]:
         """Records the batch's SMS that are new, in one transaction; returns what it recorded.
@@ -65,7 +69,8 @@ class FineractGateway:
         An SMS already recorded (same tenant and internalId, from an earlier batch, from another
         process, or earlier in this batch) is left as it is. An SMS that cannot be sent (no number,
         a number not in E.164 without a default country code, an empty body) is recorded refused
-        with the reason, which its report row gives. Raises Conflict if other writers keep
+        with the reason, which its report row gives; so is an SMS over the recipient guard's limit.
+        Raises Conflict if other writers keep
         recording the same ids first, StoreUnavailable.
         """
         first: dict[int, FineractSms] = {}
@@ -83,13 +88,20 @@ class FineractGateway:
             if not new:
                 return []
             try:
-                await self.store.save(*new)
+                await self._save(new)
             except Conflict:  # another process recorded some of them meanwhile: read again
                 continue
             refused = sum(n.status is Status.REFUSED for n in new)
             log.info("fineract.batch_accepted", client=tenant, sms=len(batch), new=len(new), refused=refused)
             return new
         raise Conflict("other writers keep recording this batch's SMS; try again")
+
+    async def _save(self, new: list[Notification]) -> None:
+        if self.guard is None:
+            await self.store.save(*new)
+            return
+        async with self.guard.screening(new):  # each SMS counts, as if sent alone
+            await self.store.save(*new)
 
     async def report(self, tenant: str, internal_ids: list[int]) -> list[Report]:
         """One row per id asked, in order, read in one query; an unknown id is a row with status 0."""

@@ -10,6 +10,7 @@ import structlog
 
 from application.errors import Conflict, IdempotencyKeyReused, NotFound
 from application.ids import time_ordered_uuid
+from application.limits import RecipientGuard
 from application.ports import EventStore, RecordedEvent
 from domain.messages import Message
 from domain.notification import Notification
@@ -20,8 +21,8 @@ log = structlog.get_logger("notifications")
 
 
 class Notifications:
-    def __init__(self, store: EventStore) -> None:
-        self.store = store
+    def __init__(self, store: EventStore, guard: RecipientGuard | None = None) -> None:
+        self.store, self.guard = store, guard
 
     async def send_notification(
         self,
@@ -33,7 +34,8 @@ class Notifications:
         """Records a new notification, or returns the one an earlier request with the key made.
 
         With a key, the id follows from the client and the key, so a repeated request collides in
-        the store itself, whichever process it reaches.
+        the store itself, whichever process it reaches. A message over the recipient guard's limit
+        is recorded refused, with the reason.
         """
         digest = request_digest(message, reference) if idempotency_key else None
         if digest:
@@ -42,7 +44,7 @@ class Notifications:
             notification_id = time_ordered_uuid()
         notification = Notification.request(notification_id, client, message, reference, digest)
         try:
-            await self.store.save(notification)
+            await self._save(notification)
         except Conflict:
             if idempotency_key is None:
                 raise
@@ -56,6 +58,13 @@ class Notifications:
             status=notification.status.value,
         )
         return notification
+
+    async def _save(self, notification: Notification) -> None:
+        if self.guard is None:
+            await self.store.save(notification)
+            return
+        async with self.guard.screening([notification]):
+            await self.store.save(notification)
 
     async def get_notification_status(self, client: str, notification_id: UUID) -> Notification:
         notification = await self.store.get(notification_id)

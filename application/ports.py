@@ -184,6 +184,28 @@ class NotificationQueue(Protocol):
 
 
 @runtime_checkable
+class ClientBuckets(Protocol):
+    """Each client's token bucket of requests (domain/limits.py), shared by every process on the store."""
+
+    async def take(self, client: str, now: float) -> float:
+        """Takes a token from the client's bucket at `now` (seconds since the epoch): returns 0.0 if
+        taken, else the seconds until a token is there (none taken). Raises StoreUnavailable."""
+
+
+@runtime_checkable
+class RecipientCounts(Protocol):
+    """The messages counted to each phone number in the last hour, shared by every process on the store."""
+
+    async def admit(self, numbers: Sequence[str], now: float) -> list[bool]:
+        """For each number in order (E.164, one may repeat): True, and the message counted at `now`,
+        if fewer than the limit were counted in the hour before; else False, nothing counted.
+        Raises StoreUnavailable."""
+
+    async def release(self, numbers: Sequence[str], at: float) -> None:
+        """Forgets a message counted for each number at `at`, which was not stored after all."""
+
+
+@runtime_checkable
 class NotificationProvider(Protocol):
     async def deliver(self, notification: Notification) -> Receipt:
         """Hands the notification's message to the provider and returns its receipt.

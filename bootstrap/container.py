@@ -31,6 +31,7 @@ from application.worker import Worker
 from bootstrap.dead_letters import dead_letter_queue
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
+from bootstrap.limits import client_rate_limit, limit_store, recipient_guard
 from bootstrap.mailbox import mailbox_reader
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.queues import azure_queue, file_leadership, postgres_leadership, sqs_queue
@@ -126,7 +127,11 @@ class Container(containers.DeclarativeContainer):
         attempt_timeout=settings.provided.attempt_timeout,
     )
 
-    notifications = providers.Singleton(Notifications, store=grouped_store)
+    # The limits on what clients send (None when off): counters beside the event store
+    limits = providers.Singleton(limit_store, settings)
+    client_rate_limit = providers.Singleton(client_rate_limit, settings, limits.provider, clock)
+    recipient_guard = providers.Singleton(recipient_guard, settings, limits.provider, clock)
+    notifications = providers.Singleton(Notifications, store=grouped_store, guard=recipient_guard)
     identity_provider = providers.Singleton(identity_provider, settings)
     access = providers.Singleton(
         Access,
@@ -162,6 +167,7 @@ class Container(containers.DeclarativeContainer):
         FineractGateway,
         store=grouped_store,
         default_country_code=settings.provided.fineract_default_country_code,
+        guard=recipient_guard,
     )
     webhook_register, webhook_transport, webhook_worker = webhook_providers(
         settings, event_store, grouped_store, clock, providers.Callable(worker_name), describe_notification

@@ -126,3 +126,7 @@ class SettingFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, fr
     webhook_allow_private: bool = False
     webhook_timeout: Annotated[float, Meta(gt=0, le=300)] = 15.0
     webhook_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 10
+    # limits on what clients send (docs/deployment.md); 0 is off
+    client_rate_limit: Annotated[float, Meta(ge=0)] = 0.0
+    client_rate_burst: Annotated[float, Meta(ge=0)] = 0.0
+    recipient_hourly_limit: Annotated[int, Meta(ge=0)] = 0

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from bootstrap.identity_provider import oidc_problem
+from bootstrap.limit_settings import client_rate, limits_problem
 from bootstrap.mailbox_settings import mailbox_problem
 from bootstrap.oauth_settings import oauth_problem
 from bootstrap.origins import origins, origins_problem
@@ -24,6 +25,7 @@ from bootstrap.store_options import (
     postgres_url_problem,
 )
 from domain.addresses import Mailbox
+from domain.limits import Rate
 
 PREFIX = "NOTIFICATIONS_"
 FILE_VARIABLE = f"{PREFIX}SETTINGS_FILE"
@@ -55,6 +57,8 @@ class Settings(SettingFields, kw_only=True, forbid_unknown_fields=True, frozen=T
                 "or NOTIFICATIONS_AZURE_ACCOUNT_URL is required with NOTIFICATIONS_QUEUE=azure"
                 " - at `$.azure_connection_string`"
             )
+        if problem := limits_problem(self.client_rate_limit, self.client_rate_burst):
+            raise ValueError(problem)
         if problem := origins_problem(self.cors_allow_origins, allow_any=True):
             raise ValueError(f"{problem} - at `$.cors_allow_origins`")
         if problem := origins_problem(self.demo_api_origins, allow_any=False):
@@ -90,6 +94,10 @@ class Settings(SettingFields, kw_only=True, forbid_unknown_fields=True, frozen=T
     @property
     def outbox_path(self) -> Path:
         return Path(self.outbox_dir) if self.outbox_dir else self.data_path / "outbox"
+
+    @property
+    def client_rate(self) -> Rate | None:
+        return client_rate(self.client_rate_limit, self.client_rate_burst)
 
     @property
     def cors_origins(self) -> tuple[str, ...]:

@@ -91,7 +91,15 @@ def list_tokens(container: Container, args: argparse.Namespace) -> None:
 
 def migrate(container: Container, args: argparse.Namespace) -> None:
     store = container.event_store()
-    asyncio.run(store.migrate())
+
+    async def run() -> None:
+        await store.migrate()
+        if container.settings().event_store == "postgres":  # the limits' tables, ready for when they are on
+            limits = container.limits()
+            await limits.migrate()
+            limits.close()
+
+    asyncio.run(run())
     print(f"the tables of {store.where} are ready")
 
 

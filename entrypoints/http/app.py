@@ -62,10 +62,14 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             refreshing.cancel()
             await container.queue().close()
             await container.changes().close()
+            if settings.client_rate or settings.recipient_hourly_limit:
+                container.limits().close()
 
     app = Litestar(
         route_handlers=[
-            NotificationsController.serving(container.notifications(), container.status_waits()),
+            NotificationsController.serving(
+                container.notifications(), container.status_waits(), container.client_rate_limit()
+            ),
             HealthController,
             providers.provider_routes(container),
             swagger_ui_assets(),

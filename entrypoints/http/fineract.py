@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from application.fineract import FineractGateway, FineractSms
 from application.fineract_tenants import TenantKeys, TenantRefused
+from application.limits import ClientRateLimit
 from entrypoints.http.fineract_json import (
     Batch,
     ReportRequest,
@@ -46,9 +47,14 @@ def fineract_paths(prefix: str) -> list[str]:
 
 
 def fineract_routes(
-    prefix: str, tenants: TenantKeys, gateway: FineractGateway, bridges: list[SmsBridge]
+    prefix: str,
+    tenants: TenantKeys,
+    gateway: FineractGateway,
+    bridges: list[SmsBridge],
+    client_limit: ClientRateLimit | None = None,
 ) -> Router:
-    """The routes under `prefix` (NOTIFICATIONS_FINERACT_PATH, Fineract's `end_point`)."""
+    """The routes under `prefix` (NOTIFICATIONS_FINERACT_PATH, Fineract's `end_point`); a batch
+    counts as one request of the tenant against `client_limit` (NOTIFICATIONS_CLIENT_RATE_LIMIT)."""
 
     def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         tenant, key = connection.headers.get(TENANT_HEADER), connection.headers.get(KEY_HEADER)
@@ -69,6 +75,8 @@ def fineract_routes(
         sent) in one transaction before the 202; a repeated internalId creates nothing."""
         batch = await _decoded(request, Batch)
         items = [_sms(i, sms) for i, sms in enumerate(batch)]
+        if client_limit is not None:
+            await client_limit.admit(request.state.tenant)
         await gateway.accept(request.state.tenant, items)
         return Response(b"", status_code=HTTP_202_ACCEPTED, media_type="text/plain")  # Fineract ignores it
 

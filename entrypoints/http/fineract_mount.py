@@ -54,7 +54,11 @@ def fineract_mount(container: Container) -> FineractMount:
             task.cancel()
 
     router = fineract_routes(
-        settings.fineract_path, tenants, container.fineract_gateway(), sms_bridges(settings)
+        settings.fineract_path,
+        tenants,
+        container.fineract_gateway(),
+        sms_bridges(settings),
+        container.client_rate_limit(),
     )
     return FineractMount(
         router, fineract_paths(settings.fineract_path), following_tenants, settings.fineract_path

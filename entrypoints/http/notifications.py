@@ -10,6 +10,7 @@ from litestar.params import Body, FromPath, HeaderParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from application.access import Principal
+from application.limits import ClientRateLimit
 from application.notifications import Notifications
 from application.waiting import StatusWaits
 from domain.access import Scope
@@ -33,12 +34,16 @@ class NotificationsController(Controller):
     tags = ["notifications"]
     notifications: Notifications  # given by `serving`
     waits: StatusWaits
+    client_limit: ClientRateLimit | None
 
     @classmethod
-    def serving(cls, notifications: Notifications, waits: StatusWaits) -> type[NotificationsController]:
+    def serving(
+        cls, notifications: Notifications, waits: StatusWaits, client_limit: ClientRateLimit | None = None
+    ) -> type[NotificationsController]:
         """The controller, calling these use cases (not Litestar's dependency injection, which
-        cost about 7 us a request)."""
-        return type(cls.__name__, (cls,), {"notifications": notifications, "waits": waits})
+        cost about 7 us a request); `client_limit` None when NOTIFICATIONS_CLIENT_RATE_LIMIT is off."""
+        attributes = {"notifications": notifications, "waits": waits, "client_limit": client_limit}
+        return type(cls.__name__, (cls,), attributes)
 
     @post(
         operation_id="sendNotification",
@@ -57,7 +62,10 @@ class NotificationsController(Controller):
 
         Answers at once with the notification `pending`; it is stored before the answer. Delivery
         happens in the background: poll the `Location` to see it become `delivered` or `refused`.
+        Beyond the client's rate limit, a 429 says after how many seconds to send again.
         """
+        if self.client_limit is not None:
+            await self.client_limit.admit(request.user.client)
         message, reference = to_message(data)
         notification = await self.notifications.send_notification(
             request.user.client, message, reference, key_of(idempotency_key)

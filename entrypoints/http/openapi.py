@@ -67,14 +67,17 @@ _ANSWERS = {
     413: "The body is larger than `NOTIFICATIONS_MAX_REQUEST_BYTES` (1 MiB by default).",
     415: "The body is not of the media type this route reads.",
     422: "The Idempotency-Key was used before with a different request.",
+    429: "The client sent more requests than `NOTIFICATIONS_CLIENT_RATE_LIMIT` allows (a token bucket per "
+    "client); nothing was recorded. Send again after `Retry-After` seconds.",
     503: "The event store is unavailable; nothing was recorded. Try again after `Retry-After` seconds.",
 }
 _HEADERS = {
     401: {"WWW-Authenticate": OpenAPIHeader(schema=_STRING, required=True, description="`Bearer …`")},
+    429: {"Retry-After": OpenAPIHeader(schema=_STRING, required=True, description="Whole seconds.")},
     503: {"Retry-After": OpenAPIHeader(schema=_STRING, required=True, description="Seconds.")},
 }
 _ERRORS = {
-    "sendNotification": (400, 401, 403, 413, 415, 422, 503),
+    "sendNotification": (400, 401, 403, 413, 415, 422, 429, 503),
     "getNotificationStatus": (400, 401, 403, 404, 503),
     "getNotificationEvents": (401, 403, 404, 503),
     "receiveTwilioStatus": (400, 403, 413, 415, 503),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import structlog
@@ -15,6 +16,7 @@ from application.errors import (
     IdempotencyKeyReused,
     InvalidCallback,
     NotFound,
+    RateLimited,
     StoreUnavailable,
 )
 from domain.messages import InvalidMessage
@@ -33,6 +35,7 @@ _TITLES = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Unprocessable request",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -72,6 +75,10 @@ def _classify(
         return 404, "no such notification", {}, None
     if isinstance(error, IdempotencyKeyReused):
         return 422, "the Idempotency-Key was used before with a different request", {}, None
+    if isinstance(error, RateLimited):  # Retry-After in whole seconds (RFC 9110 section 10.2.3)
+        wait = str(max(1, math.ceil(error.retry_after)))
+        detail = f"this client sent more requests than its rate limit allows; try again in {wait} s"
+        return 429, detail, {}, {"Retry-After": wait}
     if isinstance(error, StoreUnavailable):
         log.error("store.unavailable", error=str(error))
         return 503, "the event store is unavailable; nothing was recorded", {}, {"Retry-After": "1"}
