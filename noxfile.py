@@ -33,6 +33,6 @@ def serve(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmark the service against a bare Litestar baseline (needs wrk: apt-get install -y wrk)."""
+    """Benchmark the service against a bare Litestar process (needs wrk: apt-get install -y wrk)."""
     session.install("-e", ".[dev]")
     session.run("python", "-m", "tests.benchmarks", *session.posargs)

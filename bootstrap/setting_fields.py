@@ -113,7 +113,6 @@ class SettingFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, fr
     shutdown_timeout: Positive = 30.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
-    benchmark_baseline: bool = False
     # browsers: CORS and the demo page (docs/frontend.md)
     cors_allow_origins: str = ""
     demo: bool = False

@@ -14,7 +14,7 @@ from litestar.middleware import DefineMiddleware
 from application.access import Access
 from application.ports import EventStore, NotificationQueue
 from bootstrap.container import Container
-from entrypoints.http import baseline, providers
+from entrypoints.http import providers
 from entrypoints.http.auth import BearerAuthentication
 from entrypoints.http.cors import cors_config, cors_hooks
 from entrypoints.http.demo_page import demo_routes
@@ -28,7 +28,7 @@ from entrypoints.http.request_id import request_id_middleware
 
 log = structlog.get_logger("notifications")
 
-UNAUTHENTICATED = ["^/health/", "^/schema", f"^{baseline.PATH}$", f"^{providers.PATH}/"]
+UNAUTHENTICATED = ["^/health/", "^/schema", f"^{providers.PATH}/"]
 UNAUTHENTICATED += ["^/demo(/|$)"]  # the demo page's files; the page calls /v1 with a token
 
 
@@ -73,7 +73,6 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             HealthController,
             providers.provider_routes(container),
             swagger_ui_assets(),
-            *([baseline.baseline] if settings.benchmark_baseline else []),
             *([demo_routes(settings.demo_connect_origins)] if settings.demo else []),
             *([fineract.router] if fineract else []),
         ],

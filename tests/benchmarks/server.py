@@ -1,4 +1,8 @@
-"""The service under benchmark: `notifications serve` as users run it, in its own process."""
+"""The service under benchmark: `notifications serve` as users run it, in its own process.
+
+It logs as it does by default (info: one access-log line per request, JSON lines on stderr), to
+`server.log` in the store's folder, as a service manager would collect them.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +27,11 @@ class BenchServer:
         self.env = {
             **os.environ,
             "NOTIFICATIONS_DATA_DIR": str(store.folder),
-            "NOTIFICATIONS_LOG_LEVEL": "warning",
-            "NOTIFICATIONS_BENCHMARK_BASELINE": "true",
             **{f"NOTIFICATIONS_{channel}_PROVIDER": provider for channel in ("EMAIL", "SMS", "WHATSAPP")},
             **{f"NOTIFICATIONS_{k.upper()}": v for k, v in store.settings.items()},
         }
         self.worker = worker
+        self.log_path = store.folder / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def cli(self, *args: str) -> str:
@@ -42,9 +45,11 @@ class BenchServer:
 
     def __enter__(self) -> BenchServer:
         command = [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            command + ([] if self.worker else ["--no-worker"]), env=self.env, cwd=ROOT
-        )
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command + ([] if self.worker else ["--no-worker"]), env=self.env, cwd=ROOT, stderr=log
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

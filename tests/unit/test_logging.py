@@ -46,3 +46,32 @@ def test_json_logs_are_one_object_a_line() -> None:
         "error",
         "n-1",
     )
+
+
+ORDERED = """
+import asyncio, logging
+import structlog
+from bootstrap.logging import configure_logging
+
+configure_logging("info", "json")
+
+async def main():
+    structlog.get_logger("notifications").info("first")
+    logging.getLogger("some.library").warning("second")
+    structlog.get_logger("notifications").debug("below the level")
+    await asyncio.sleep(0)
+    structlog.get_logger("notifications").info("third")
+
+asyncio.run(main())
+"""
+
+
+def test_the_services_lines_and_other_libraries_records_keep_their_order() -> None:
+    result = subprocess.run([sys.executable, "-c", ORDERED], capture_output=True, text=True, check=True)
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(r["event"], r["level"]) for r in records] == [
+        ("first", "info"),
+        ("second", "warning"),
+        ("third", "info"),
+    ]
+    assert records[1]["logger"] == "some.library"
