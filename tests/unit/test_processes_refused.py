@@ -1,4 +1,8 @@
-"""`serve --processes N` refuses, in one line, what processes cannot share."""
+"""`serve --processes N` refuses, in one line, what processes cannot share.
+
+The refusals are SettingsError, which `notifications` prints as one line (`notifications: …`) with
+exit status 2, as for any bad setting (tests/integration/test_cli_data_dir.py runs the command).
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,31 @@ from pathlib import Path
 
 import pytest
 
+from bootstrap.settings import SettingsError, load_settings
 from entrypoints.cli import main
+from entrypoints.processes import container_for
+from entrypoints.supervisor import supervise
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NOTIFICATIONS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("NOTIFICATIONS_LOG_LEVEL", "warning")
+def refusal(tmp_path: Path, processes: int, **settings: str) -> str:
+    environ = {"NOTIFICATIONS_DATA_DIR": str(tmp_path)} | {
+        f"NOTIFICATIONS_{k.upper()}": v for k, v in settings.items()
+    }
+    container = container_for(load_settings(environ))
+    with pytest.raises(SettingsError) as refused:
+        supervise(container, "127.0.0.1", 0, processes, deliver=True)
+    return str(refused.value)
 
 
-def test_several_processes_refuse_the_in_process_queue(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "--processes", "2", "--port", "0"]) == 2
-    line = capsys.readouterr().err.strip().splitlines()[-1]
-    assert line.startswith(
-        "notifications: --processes 2 needs a queue between processes: NOTIFICATIONS_QUEUE=log"
-    )
+def test_several_processes_refuse_the_in_process_queue(tmp_path: Path) -> None:
+    reason = refusal(tmp_path, 2)
+    assert reason.startswith("--processes 2 needs a queue between processes: NOTIFICATIONS_QUEUE=log")
+    assert "\n" not in reason
 
 
-def test_several_processes_refuse_the_memory_store(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NOTIFICATIONS_QUEUE", "log")
-    monkeypatch.setenv("NOTIFICATIONS_EVENT_STORE", "memory")
-    assert main(["serve", "--processes", "3", "--port", "0"]) == 2
-    assert "needs an event store the processes share" in capsys.readouterr().err.strip().splitlines()[-1]
+def test_several_processes_refuse_the_memory_store(tmp_path: Path) -> None:
+    reason = refusal(tmp_path, 3, queue="log", event_store="memory")
+    assert "needs an event store the processes share" in reason and "\n" not in reason
 
 
 @pytest.mark.parametrize("count", ["0", "65", "two"])
@@ -37,6 +42,6 @@ def test_a_number_of_processes_out_of_range_is_refused(
     count: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exit:
-        main(["serve", "--processes", count])
+        main(["serve", "--processes", count])  # refused by the parser, before any setting is read
     assert exit.value.code == 2
     assert "is not a number of processes from 1 to 64" in capsys.readouterr().err
