@@ -3,7 +3,8 @@
 The supervisor binds the port once and hands the listening socket to each API process (`serve --fd`,
 `--no-worker`); the kernel gives each new connection to one of them. The delivery process is a
 `notifications worker`. Between them the queue is the event log itself (`NOTIFICATIONS_QUEUE=log`)
-or a cloud queue; the in-process queue lives in one process's memory and is refused.
+or a cloud queue; the in-process queue lives in one process's memory, so with it (the default) the
+children are given the log instead.
 
 A child that dies is started again a second later; when children die more than `CRASH_LIMIT`
 times within `CRASH_WINDOW` seconds, the supervisor stops them all and exits with status 1, for
@@ -108,7 +109,9 @@ def supervise(container: Container, host: str, port: int, processes: int, delive
     serve = [*COMMAND, "serve", "--no-worker", "--fd", str(listening.fileno()), "--host", host]
     children = [Child(f"api-{n}", [*serve, "--port", str(port)]) for n in range(1, processes + 1)]
     children += [Child("delivery", [*COMMAND, "worker"])] if deliver else []
-    family = Family(children, os.environ | {METRICS_VARIABLE: metrics}, (listening.fileno(),))
+    family = Family(
+        children, child_environment(settings) | {METRICS_VARIABLE: metrics}, (listening.fileno(),)
+    )
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
@@ -129,12 +132,16 @@ def supervise(container: Container, host: str, port: int, processes: int, delive
         log.info("supervisor.stopped")
 
 
+def child_environment(settings: Settings) -> dict[str, str]:
+    """The children's environment: this one's, with the event log as the queue where the settings
+    name the in-process queue (the default), which one process's memory cannot share."""
+    if settings.queue != "inprocess":
+        return dict(os.environ)
+    log.info("supervisor.queue", queue="log", reason="the in-process queue cannot cross processes")
+    return os.environ | {"NOTIFICATIONS_QUEUE": "log"}
+
+
 def refuse_unshareable(settings: Settings, processes: int) -> None:
-    if settings.queue == "inprocess":
-        raise SettingsError(
-            f"--processes {processes} needs a queue between processes: NOTIFICATIONS_QUEUE=log (the event"
-            " log itself), sqs or azure; the in-process queue lives in one process's memory"
-        )
     if settings.event_store == "memory":
         raise SettingsError(
             f"--processes {processes} needs an event store the processes share: NOTIFICATIONS_EVENT_STORE="

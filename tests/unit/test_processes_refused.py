@@ -1,4 +1,5 @@
-"""`serve --processes N` refuses, in one line, what processes cannot share.
+"""`serve --processes N` refuses, in one line, what processes cannot share, and gives them the log as
+their queue where the settings name the in-process one.
 
 The refusals are SettingsError, which `notifications` prints as one line (`notifications: …`) with
 exit status 2, as for any bad setting (tests/integration/test_cli_data_dir.py runs the command).
@@ -13,7 +14,7 @@ import pytest
 from bootstrap.settings import SettingsError, load_settings
 from entrypoints.cli import main
 from entrypoints.processes import container_for
-from entrypoints.supervisor import supervise
+from entrypoints.supervisor import child_environment, supervise
 
 
 def refusal(tmp_path: Path, processes: int, **settings: str) -> str:
@@ -26,10 +27,17 @@ def refusal(tmp_path: Path, processes: int, **settings: str) -> str:
     return str(refused.value)
 
 
-def test_several_processes_refuse_the_in_process_queue(tmp_path: Path) -> None:
-    reason = refusal(tmp_path, 2)
-    assert reason.startswith("--processes 2 needs a queue between processes: NOTIFICATIONS_QUEUE=log")
-    assert "\n" not in reason
+def test_the_in_process_queue_becomes_the_log_between_processes(tmp_path: Path) -> None:
+    default = load_settings({"NOTIFICATIONS_DATA_DIR": str(tmp_path)})
+    assert child_environment(default)["NOTIFICATIONS_QUEUE"] == "log"
+    sqs = load_settings(
+        {
+            "NOTIFICATIONS_DATA_DIR": str(tmp_path),
+            "NOTIFICATIONS_QUEUE": "sqs",
+            "NOTIFICATIONS_SQS_QUEUE_URL": "http://q",
+        }
+    )
+    assert child_environment(sqs).get("NOTIFICATIONS_QUEUE") != "log"
 
 
 def test_several_processes_refuse_the_memory_store(tmp_path: Path) -> None:
