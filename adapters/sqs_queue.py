@@ -1,8 +1,9 @@
 """The queue on Amazon SQS, through boto3.
 
-Messages carry a notification id and log position, never contents. A message is deleted only once
-its outcome is stored; a retry hides it for the backoff delay; a message for a notification whose
-attempts are exhausted, or one no version of the service wrote, goes to the dead-letter queue.
+Messages carry a notification id and log position, never contents (when traced, the W3C
+`traceparent` rides as a message attribute). A message is deleted only once its outcome is stored;
+a retry hides it for the backoff delay; a message for a notification whose attempts are exhausted,
+or one no version of the service wrote, goes to the dead-letter queue.
 boto3 is synchronous: every call runs in a thread, off the event loop.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import boto3
@@ -23,6 +25,7 @@ from application.ports import Delivery, QueueMessage
 
 T = TypeVar("T")
 MAX_VISIBILITY = 43_200  # SQS's limit, 12 hours
+TRACEPARENT = "traceparent"  # the message attribute carrying the W3C trace context, when traced
 log = structlog.get_logger("notifications")
 
 
@@ -47,9 +50,7 @@ class SqsQueue:
 
     async def send(self, messages: Sequence[QueueMessage]) -> None:
         for start in range(0, len(messages), 10):
-            entries = [
-                {"Id": str(i), "MessageBody": m.encode()} for i, m in enumerate(messages[start : start + 10])
-            ]
+            entries = [_entry(str(i), m) for i, m in enumerate(messages[start : start + 10])]
             answer = await self._call(
                 self._client.send_message_batch, QueueUrl=self.queue_url, Entries=entries
             )
@@ -64,11 +65,13 @@ class SqsQueue:
             WaitTimeSeconds=min(int(wait_seconds), 20),
             VisibilityTimeout=self.visibility_timeout,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageAttributeNames=[TRACEPARENT],
         )
         deliveries = []
         for raw in answer.get("Messages", []):
+            carried = raw.get("MessageAttributes", {}).get(TRACEPARENT, {}).get("StringValue")
             try:
-                message = QueueMessage.decode(raw["Body"])
+                message = QueueMessage.decode(raw["Body"], carried)
             except ValueError as error:
                 await self._dead_letter_raw(raw, str(error))
                 continue
@@ -130,3 +133,11 @@ class SqsQueue:
             return await asyncio.to_thread(operation, **arguments)
         except (BotoCoreError, ClientError) as error:
             raise QueueUnavailable(f"SQS: {error}") from error
+
+
+def _entry(entry_id: str, message: QueueMessage) -> dict[str, Any]:
+    """A batch entry: the trace context travels as a message attribute, beside the body."""
+    entry: dict[str, Any] = {"Id": entry_id, "MessageBody": replace(message, traceparent=None).encode()}
+    if message.traceparent:
+        entry["MessageAttributes"] = {TRACEPARENT: {"DataType": "String", "StringValue": message.traceparent}}
+    return entry

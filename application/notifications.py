@@ -10,7 +10,7 @@ import structlog
 
 from application.errors import Conflict, IdempotencyKeyReused, NotFound
 from application.ids import time_ordered_uuid
-from application.ports import EventStore, RecordedEvent
+from application.ports import EventStore, RecordedEvent, TraceContext
 from domain.messages import Message
 from domain.notification import Notification
 
@@ -20,8 +20,10 @@ log = structlog.get_logger("notifications")
 
 
 class Notifications:
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, traces: TraceContext | None = None) -> None:
+        """With `traces`, each notification records the trace context of the request that sent it."""
         self.store = store
+        self.traces = traces
 
     async def send_notification(
         self,
@@ -40,7 +42,8 @@ class Notifications:
             notification_id = uuid5(IDEMPOTENCY_NAMESPACE, f"{client}\n{idempotency_key}")
         else:
             notification_id = time_ordered_uuid()
-        notification = Notification.request(notification_id, client, message, reference, digest)
+        traceparent = self.traces.current() if self.traces else None
+        notification = Notification.request(notification_id, client, message, reference, digest, traceparent)
         try:
             await self.store.save(notification)
         except Conflict:

@@ -29,6 +29,15 @@ from bootstrap.identity_provider import identity_provider
 from bootstrap.mailbox import mailbox_reader
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings
+from bootstrap.tracing import (
+    delivery_spans,
+    trace_context,
+    traced_providers,
+    traced_queue,
+    traced_requests,
+    traced_store,
+    tracer_provider,
+)
 from bootstrap.webhooks import webhook_providers
 from entrypoints.worker import Worker
 
@@ -142,7 +151,14 @@ class Container(containers.DeclarativeContainer):
         attempt_timeout=settings.provided.attempt_timeout,
     )
 
-    notifications = providers.Singleton(Notifications, store=grouped_store)
+    # OpenTelemetry (bootstrap/tracing.py): None, and the ports below their bare adapters, unless
+    # OTEL_* variables turn it on; tests override it with a provider of their own
+    tracer_provider = providers.Singleton(tracer_provider)
+    traced_store = providers.Singleton(traced_store, grouped_store, tracer_provider)
+
+    notifications = providers.Singleton(
+        Notifications, store=traced_store, traces=providers.Singleton(trace_context, tracer_provider)
+    )
     identity_provider = providers.Singleton(identity_provider, settings)
     access = providers.Singleton(
         Access,
@@ -154,15 +170,19 @@ class Container(containers.DeclarativeContainer):
     status_waits = providers.Singleton(StatusWaits, notifications=notifications, changes=changes)
     deliveries = providers.Singleton(
         Deliveries,
-        store=grouped_store,
-        providers=delivery_providers,
+        store=traced_store,
+        providers=providers.Singleton(traced_providers, delivery_providers, settings, tracer_provider),
         policy=retry_policy,
         clock=clock,
         worker=providers.Callable(worker_name),
     )
     status_callbacks = providers.Singleton(status_callbacks, settings)
     status_updates = providers.Singleton(StatusUpdates, store=grouped_store, callbacks=status_callbacks)
-    relay = providers.Singleton(Relay, log=event_store, queue=queue)
+    relay = providers.Singleton(
+        Relay,
+        log=providers.Singleton(traced_requests, event_store, tracer_provider),
+        queue=providers.Singleton(traced_queue, queue, settings, tracer_provider),
+    )
     audit_trail = providers.Singleton(AuditTrail, log=event_store, store=event_store, clock=clock)
     fineract_tenants = providers.Singleton(TenantKeys, store=grouped_store, clock=clock)
     fineract_gateway = providers.Singleton(
@@ -183,6 +203,7 @@ class Container(containers.DeclarativeContainer):
         visibility_timeout=settings.provided.queue_visibility_timeout,
         webhooks=webhook_worker,
         mailbox_reader=mailbox_reader,
+        spans=providers.Singleton(delivery_spans, settings, tracer_provider),
     )
 
 
