@@ -16,7 +16,15 @@ from typing import Any
 from uuid import UUID
 
 from opentelemetry.context import Context
-from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, TracerProvider, set_span_in_context
+from opentelemetry.trace import (
+    Span,
+    SpanKind,
+    Status,
+    StatusCode,
+    Tracer,
+    TracerProvider,
+    set_span_in_context,
+)
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from application.ports import (
@@ -47,6 +55,27 @@ def context_of(traceparent: str | None) -> Context | None:
     return W3C.extract({"traceparent": traceparent}) if traceparent else None
 
 
+@contextmanager
+def span(
+    tracer: Tracer, name: str, kind: SpanKind, attributes: dict[str, Any], context: Context | None = None
+) -> Iterator[None]:
+    """A current span that, on an exception, records only its type (`error.type`): messages of
+    providers' errors may quote a recipient, which a trace must never hold."""
+    with tracer.start_as_current_span(
+        name, context, kind, attributes, record_exception=False, set_status_on_exception=False
+    ) as current:
+        try:
+            yield
+        except BaseException as error:
+            failed(current, error)
+            raise
+
+
+def failed(current: Span, error: BaseException) -> None:
+    current.set_attribute("error.type", type(error).__name__)
+    current.set_status(Status(StatusCode.ERROR, type(error).__name__))
+
+
 class CurrentTrace:
     """The TraceContext port: the `traceparent` of the span under way."""
 
@@ -62,8 +91,8 @@ class TracedStore:
         self._store, self._tracer = store, tracer
 
     async def save(self, *aggregates: Any) -> None:
-        with self._tracer.start_as_current_span(
-            "store commit", attributes={"notifications.aggregates": len(aggregates)}
+        with span(
+            self._tracer, "store commit", SpanKind.INTERNAL, {"notifications.aggregates": len(aggregates)}
         ):
             await self._store.save(*aggregates)
 
@@ -116,19 +145,18 @@ class TracedQueue:
             for message in messages
         ]
         stamped = [
-            replace(message, traceparent=traceparent(set_span_in_context(span)))
-            for message, span in zip(messages, spans, strict=True)
+            replace(message, traceparent=traceparent(set_span_in_context(one)))
+            for message, one in zip(messages, spans, strict=True)
         ]
         try:
             await self._queue.send(stamped)
         except Exception as error:
-            for span in spans:
-                span.record_exception(error)
-                span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+            for one in spans:
+                failed(one, error)
             raise
         finally:
-            for span in spans:
-                span.end()
+            for one in spans:
+                one.end()
 
     def __getattr__(self, name: str) -> Any:  # receive, acknowledge, ...: the queue's own
         return getattr(self._queue, name)
@@ -145,8 +173,12 @@ class DeliverySpans:
     def delivering(self, delivery: Delivery) -> Iterator[None]:
         attributes = _message_attributes(delivery.message, self._system, "process")
         attributes["messaging.message.delivery_count"] = delivery.receive_count
-        with self._tracer.start_as_current_span(
-            "queue deliver", context_of(delivery.message.traceparent), SpanKind.CONSUMER, attributes
+        with span(
+            self._tracer,
+            "queue deliver",
+            SpanKind.CONSUMER,
+            attributes,
+            context_of(delivery.message.traceparent),
         ):
             yield
 
@@ -161,9 +193,7 @@ class TracedProvider:
 
     async def deliver(self, notification: Notification) -> Receipt:
         attributes = self._attributes | {"notifications.notification_id": str(notification.id)}
-        with self._tracer.start_as_current_span(
-            "provider deliver", kind=SpanKind.CLIENT, attributes=attributes
-        ):
+        with span(self._tracer, "provider deliver", SpanKind.CLIENT, attributes):
             return await self._provider.deliver(notification)
 
     def __getattr__(self, name: str) -> Any:  # close, for a provider that holds connections

@@ -30,7 +30,9 @@ def server_spans(app: ASGIApp, provider: TracerProvider) -> ASGIApp:
             k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k == b"traceparent"
         }
         attributes = {"http.request.method": method, "url.scheme": scope.get("scheme", "http")}
-        with tracer.start_as_current_span(method, W3C.extract(carrier), SpanKind.SERVER, attributes) as span:
+        with tracer.start_as_current_span(
+            method, W3C.extract(carrier), SpanKind.SERVER, attributes, record_exception=False
+        ) as span:
 
             async def send_traced(message: Message) -> None:
                 if message["type"] == "http.response.start":

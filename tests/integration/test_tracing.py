@@ -15,8 +15,9 @@ from litestar.testing import TestClient
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
+from application.errors import TransientDeliveryError
 from bootstrap.container import Container, build_container
 from bootstrap.settings import load_settings
 from domain.messages import Channel
@@ -36,10 +37,17 @@ def exporter() -> InMemorySpanExporter:
     return InMemorySpanExporter()
 
 
-def traced(container: Container, exporter: InMemorySpanExporter) -> Iterator[Container]:
+@pytest.fixture
+def fake() -> RecordingProvider:
+    return RecordingProvider()
+
+
+def traced(
+    container: Container, exporter: InMemorySpanExporter, fake: RecordingProvider
+) -> Iterator[Container]:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    fakes = dict.fromkeys(Channel, RecordingProvider())
+    fakes = dict.fromkeys(Channel, fake)
     with (
         container.tracer_provider.override(providers.Object(provider)),
         container.delivery_providers.override(providers.Object(fakes)),
@@ -48,13 +56,21 @@ def traced(container: Container, exporter: InMemorySpanExporter) -> Iterator[Con
 
 
 @pytest.fixture
-def inprocess(tmp_path: Path, exporter: InMemorySpanExporter) -> Iterator[Container]:
-    settings = load_settings({"NOTIFICATIONS_DATA_DIR": str(tmp_path), "NOTIFICATIONS_EVENT_STORE": "memory"})
-    yield from traced(build_container(settings), exporter)
+def inprocess(tmp_path: Path, exporter: InMemorySpanExporter, fake: RecordingProvider) -> Iterator[Container]:
+    settings = load_settings(
+        {
+            "NOTIFICATIONS_DATA_DIR": str(tmp_path),
+            "NOTIFICATIONS_EVENT_STORE": "memory",
+            "NOTIFICATIONS_RETRY_BASE_DELAY": "0.01",
+        }
+    )
+    yield from traced(build_container(settings), exporter, fake)
 
 
 @pytest.fixture
-def over_sqs(tmp_path: Path, moto_sqs: MotoSqs, exporter: InMemorySpanExporter) -> Iterator[Container]:
+def over_sqs(
+    tmp_path: Path, moto_sqs: MotoSqs, exporter: InMemorySpanExporter, fake: RecordingProvider
+) -> Iterator[Container]:
     url, _ = moto_sqs.create_queue(f"traced-{tmp_path.name[-12:]}")
     settings = load_settings(
         {
@@ -65,7 +81,7 @@ def over_sqs(tmp_path: Path, moto_sqs: MotoSqs, exporter: InMemorySpanExporter) 
             "NOTIFICATIONS_SQS_REGION": "us-east-1",
         }
     )
-    yield from traced(build_container(settings), exporter)
+    yield from traced(build_container(settings), exporter, fake)
 
 
 def post_and_await_delivery(container: Container) -> None:
@@ -112,7 +128,8 @@ def assert_one_trace_from_post_to_provider(spans: tuple[ReadableSpan, ...]) -> N
 
 def assert_no_secret_in(spans: tuple[ReadableSpan, ...]) -> None:
     for span in spans:
-        text = repr((span.name, dict(span.attributes or {}), [dict(e.attributes or {}) for e in span.events]))
+        events = [(e.name, dict(e.attributes or {})) for e in span.events]
+        text = repr((span.name, dict(span.attributes or {}), events, span.status.description))
         assert not any(secret in text for secret in SECRETS), text
 
 
@@ -136,3 +153,21 @@ def test_one_trace_runs_from_the_post_through_sqs_to_the_provider(
     assert_no_secret_in(spans)
     [deliver] = one_trace(spans)["queue deliver"]
     assert deliver.attributes and deliver.attributes["messaging.system"] == "aws_sqs"
+
+
+def test_a_failed_attempt_and_its_retry_are_in_the_trace_with_the_error_s_type_only(
+    inprocess: Container, exporter: InMemorySpanExporter, fake: RecordingProvider
+) -> None:
+    fake.failures.append(TransientDeliveryError("+15551234567 is unreachable: Your code is 271828"))
+
+    post_and_await_delivery(inprocess)
+
+    spans = exporter.get_finished_spans()
+    trace = one_trace(spans)
+    [enqueue] = trace["relay enqueue"]
+    assert [d.parent.span_id for d in trace["queue deliver"] if d.parent] == [enqueue.context.span_id] * 2
+    failed, succeeded = sorted(trace["provider deliver"], key=lambda s: s.start_time or 0)
+    assert failed.status.status_code is StatusCode.ERROR and failed.attributes
+    assert failed.attributes["error.type"] == "TransientDeliveryError"
+    assert succeeded.status.status_code is StatusCode.UNSET
+    assert_no_secret_in(spans)
