@@ -27,6 +27,7 @@ from opentelemetry.trace import (
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from adapters.event_store import EventSourcedStore
 from application.ports import (
     Delivery,
     EventStore,
@@ -112,16 +113,14 @@ class TracedStore:
 class RequestsWithTraces:
     """The RequestLog port of the event store, reading each request's `traceparent` as well."""
 
-    def __init__(self, store: Any) -> None:
-        self._store = store  # adapters.event_store.EventSourcedStore
+    def __init__(self, store: EventSourcedStore) -> None:
+        self._store = store
 
     async def requested_after(self, position: int, limit: int) -> list[LoggedRequest]:
-        requests: list[LoggedRequest] = await self._store.requested_after(position, limit, traced=True)
-        return requests
+        return await self._store.requested_after(position, limit, traced=True)
 
     async def position(self, reader: str) -> int:
-        found: int = await self._store.position(reader)
-        return found
+        return await self._store.position(reader)
 
     async def track(self, reader: str, position: int) -> None:
         await self._store.track(reader, position)

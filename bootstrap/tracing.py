@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from application.ports import EventStore, NotificationProvider, NotificationQueue, TraceContext
+from adapters.event_store import EventSourcedStore
+from application.ports import EventStore, NotificationProvider, NotificationQueue, RequestLog, TraceContext
 from bootstrap.settings import Settings, SettingsError
 from domain.messages import Channel
 
@@ -73,7 +74,7 @@ def traced_store(store: EventStore, provider: TracerProvider | None) -> EventSto
     return TracedStore(store, provider.get_tracer(SCOPE))
 
 
-def traced_requests(store: Any, provider: TracerProvider | None) -> Any:
+def traced_requests(store: EventSourcedStore, provider: TracerProvider | None) -> RequestLog:
     """The relay's request log: the store itself, or read with each request's trace context."""
     if provider is None:
         return store
@@ -82,7 +83,9 @@ def traced_requests(store: Any, provider: TracerProvider | None) -> Any:
     return RequestsWithTraces(store)
 
 
-def traced_queue(queue: NotificationQueue, settings: Settings, provider: TracerProvider | None) -> Any:
+def traced_queue(
+    queue: NotificationQueue, settings: Settings, provider: TracerProvider | None
+) -> NotificationQueue:
     if provider is None:
         return queue
     from adapters.tracing import SCOPE, TracedQueue
