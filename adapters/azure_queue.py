@@ -1,6 +1,7 @@
 """The queue on Azure Storage Queue, through azure-storage-queue's asyncio client.
 
-Messages carry a notification id and log position, never contents. Azure has no long polling: an
+Messages carry a notification id and log position, never contents (when traced, the W3C
+`traceparent` too, in the body: Azure's messages have no attributes). Azure has no long polling: an
 empty queue is polled once a second until the wait is over. A message for a notification whose
 attempts are exhausted, or one no version of the service wrote, goes to the `<queue>-poison` queue.
 """

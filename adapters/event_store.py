@@ -33,6 +33,7 @@ from adapters.persistence import (
     logged_event,
     probe,
     select_many,
+    traceparent_of,
     translated,
 )
 from adapters.postgres_changes import PostgresListener
@@ -226,7 +227,11 @@ class EventSourcedStore:
         """Creates the tables (and the PostgreSQL schema) that do not exist yet; safe to repeat."""
         await self._run(self._create_tables)
 
-    async def requested_after(self, position: int, limit: int) -> list[LoggedRequest]:
+    async def requested_after(self, position: int, limit: int, traced: bool = False) -> list[LoggedRequest]:
+        """The requests after the position; `traced` reads each one's `traceparent` too (its event
+        decoded, in a thread: only done when tracing is on)."""
+        if traced:
+            return await self._run(lambda: self._requested_with_traces(position, limit))
         if self._sqlite_on_loop:
             with contextlib.suppress(Busy):
                 rows = self._sqlite_on_loop.requested_after(position, _REQUESTED, limit)
@@ -237,6 +242,15 @@ class EventSourcedStore:
             )
         )
         return [LoggedRequest(record.id, UUID(str(record.originator_id))) for record in records]
+
+    def _requested_with_traces(self, position: int, limit: int) -> list[LoggedRequest]:
+        records = self._recorder.select_notifications(
+            position, limit, topics=[_REQUESTED], inclusive_of_start=False
+        )
+        return [
+            LoggedRequest(record.id, UUID(str(record.originator_id)), traceparent_of(self._mapper, record))
+            for record in records
+        ]
 
     async def outcomes_after(self, position: int, limit: int) -> list[LoggedOutcome]:
         """Outcomes of notifications after the position, for webhooks (the OutcomeLog port)."""

@@ -187,3 +187,14 @@ def translated(where: str) -> Iterator[None]:
         raise StoreUnavailable(f"a stored event in {where} cannot be read: {error}") from None
     except (PersistenceError, psycopg.Error) as error:
         raise StoreUnavailable(f"{where} is unavailable: {type(error).__name__}: {error}") from error
+
+
+def traceparent_of(mapper: ChainingMapper, record: StoredEvent) -> str | None:
+    """The `traceparent` a `Requested` event recorded; None for one stored without (version 1), or
+    unreadable: a trace is not worth stopping the relay for."""
+    try:
+        event = mapper.to_domain_event(record)
+    except MapperDeserialisationError:
+        return None
+    found = getattr(event, "traceparent", None)
+    return found if isinstance(found, str) else None

@@ -1,8 +1,9 @@
 """The queue on Amazon SQS, through boto3.
 
-Messages carry a notification id and log position, never contents. A message is deleted only once
-its outcome is stored; a retry hides it for the backoff delay; a message for a notification whose
-attempts are exhausted, or one no version of the service wrote, goes to the dead-letter queue.
+Messages carry a notification id and log position, never contents (when traced, the W3C
+`traceparent` rides as a message attribute). A message is deleted only once its outcome is stored;
+a retry hides it for the backoff delay; a message for a notification whose attempts are exhausted,
+or one no version of the service wrote, goes to the dead-letter queue.
 boto3 is synchronous: every call runs in a thread, off the event loop.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import boto3
@@ -24,6 +26,7 @@ from application.ports import Delivery, QueueMessage
 T = TypeVar("T")
 MAX_VISIBILITY = 43_200  # SQS's limit, 12 hours
 RECEIVE_COUNT = "receive_count"  # a message attribute: how often the queue handed out a dead letter
+TRACEPARENT = "traceparent"  # the message attribute carrying the W3C trace context, when traced
 log = structlog.get_logger("notifications")
 
 
@@ -48,9 +51,7 @@ class SqsQueue:
 
     async def send(self, messages: Sequence[QueueMessage]) -> None:
         for start in range(0, len(messages), 10):
-            entries = [
-                {"Id": str(i), "MessageBody": m.encode()} for i, m in enumerate(messages[start : start + 10])
-            ]
+            entries = [_entry(str(i), m) for i, m in enumerate(messages[start : start + 10])]
             answer = await sqs_call(self._client.send_message_batch, QueueUrl=self.queue_url, Entries=entries)
             if answer.get("Failed"):
                 raise QueueUnavailable(f"SQS refused {len(answer['Failed'])} messages: {answer['Failed'][0]}")
@@ -63,11 +64,13 @@ class SqsQueue:
             WaitTimeSeconds=min(int(wait_seconds), 20),
             VisibilityTimeout=self.visibility_timeout,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageAttributeNames=[TRACEPARENT],
         )
         deliveries = []
         for raw in answer.get("Messages", []):
+            carried = raw.get("MessageAttributes", {}).get(TRACEPARENT, {}).get("StringValue")
             try:
-                message = QueueMessage.decode(raw["Body"])
+                message = QueueMessage.decode(raw["Body"], carried)
             except ValueError as error:
                 await self._dead_letter_raw(raw, str(error), _receive_count(raw))
                 continue
@@ -149,3 +152,11 @@ async def sqs_call(operation: Callable[..., T], **arguments: Any) -> T:
 
 def _receive_count(raw: dict[str, Any]) -> int:
     return int(raw.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+
+
+def _entry(entry_id: str, message: QueueMessage) -> dict[str, Any]:
+    """A batch entry: the trace context travels as a message attribute, beside the body."""
+    entry: dict[str, Any] = {"Id": entry_id, "MessageBody": replace(message, traceparent=None).encode()}
+    if message.traceparent:
+        entry["MessageAttributes"] = {TRACEPARENT: {"DataType": "String", "StringValue": message.traceparent}}
+    return entry

@@ -11,7 +11,7 @@ import structlog
 from application.errors import Conflict, IdempotencyKeyReused, NotFound
 from application.ids import time_ordered_uuid
 from application.limits import RecipientGuard
-from application.ports import EventStore, RecordedEvent
+from application.ports import EventStore, RecordedEvent, TraceContext
 from domain.messages import Message
 from domain.notification import Notification
 
@@ -21,8 +21,12 @@ log = structlog.get_logger("notifications")
 
 
 class Notifications:
-    def __init__(self, store: EventStore, guard: RecipientGuard | None = None) -> None:
-        self.store, self.guard = store, guard
+    def __init__(
+        self, store: EventStore, guard: RecipientGuard | None = None, traces: TraceContext | None = None
+    ) -> None:
+        """With `guard`, SMS and WhatsApp messages beyond a number's hourly limit are refused; with
+        `traces`, each notification records the trace context of the request that sent it."""
+        self.store, self.guard, self.traces = store, guard, traces
 
     async def send_notification(
         self,
@@ -42,7 +46,8 @@ class Notifications:
             notification_id = uuid5(IDEMPOTENCY_NAMESPACE, f"{client}\n{idempotency_key}")
         else:
             notification_id = time_ordered_uuid()
-        notification = Notification.request(notification_id, client, message, reference, digest)
+        traceparent = self.traces.current() if self.traces else None
+        notification = Notification.request(notification_id, client, message, reference, digest, traceparent)
         try:
             await self._save(notification)
         except Conflict:

@@ -26,30 +26,45 @@ class RecordedEvent:
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    """A requested notification and its position in the global event log."""
+    """A requested notification and its position in the global event log, with the W3C
+    `traceparent` of the request that asked for it when the log was read for traces."""
 
     position: int
     notification_id: UUID
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True)
 class QueueMessage:
-    """What travels through the queue: a reference to a notification, never its contents."""
+    """What travels through the queue: a reference to a notification, never its contents; and the
+    W3C trace context (`traceparent`, Trace Context section 3.2) of the work that sent it, if traced."""
 
     notification_id: UUID
     position: int
+    traceparent: str | None = None
 
     def encode(self) -> str:
-        return json.dumps({"v": 1, "notification_id": str(self.notification_id), "position": self.position})
+        """The JSON body; `traceparent` only when there is one (a reader that predates it ignores it)."""
+        body: dict[str, Any] = {
+            "v": 1,
+            "notification_id": str(self.notification_id),
+            "position": self.position,
+        }
+        if self.traceparent:
+            body["traceparent"] = self.traceparent
+        return json.dumps(body)
 
     @classmethod
-    def decode(cls, text: str) -> QueueMessage:
-        """Reads a message body. Raises ValueError for a body no version of the service wrote."""
+    def decode(cls, text: str, traceparent: str | None = None) -> QueueMessage:
+        """Reads a message body; `traceparent` is one carried beside it (a message attribute), used
+        when the body has none. Raises ValueError for a body no version of the service wrote."""
         try:
             body = json.loads(text)
             if body.get("v") != 1:
                 raise ValueError(f"unknown message version {body.get('v')!r}")
-            return cls(UUID(body["notification_id"]), int(body["position"]))
+            carried = body.get("traceparent", traceparent)
+            carried = carried if isinstance(carried, str) else None
+            return cls(UUID(body["notification_id"]), int(body["position"]), carried)
         except (TypeError, KeyError, AttributeError, json.JSONDecodeError) as error:
             raise ValueError(f"not a notification message: {error}") from None
 
@@ -268,6 +283,15 @@ class IdentityProviderTokens(Protocol):
         """Returns the claims of a current token signed with one of the provider's published keys
         for this service's audience. Raises InvalidToken. May wait for one fetch of the provider's
         keys (an unknown key id); never for more."""
+
+
+@runtime_checkable
+class TraceContext(Protocol):
+    """The trace the current work belongs to (OpenTelemetry), to be recorded with what it asks for."""
+
+    def current(self) -> str | None:
+        """Returns the W3C `traceparent` (Trace Context, section 3.2) of the span under way, or None
+        when nothing is traced."""
 
 
 @runtime_checkable

@@ -44,7 +44,9 @@ class Relay:
             self._tracked = self._sent_up_to = await self.log.position(READER)
         requests = await self.log.requested_after(self._sent_up_to, self.batch_size)
         if requests:
-            await self.queue.send([QueueMessage(r.notification_id, r.position) for r in requests])
+            await self.queue.send(
+                [QueueMessage(r.notification_id, r.position, r.traceparent) for r in requests]
+            )
             self._sent_up_to = requests[-1].position
         safe = self.queue.safe_position(self._sent_up_to)
         if safe > self._tracked:

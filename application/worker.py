@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from contextlib import AbstractContextManager
+from typing import Protocol
 
 import structlog
 
@@ -22,6 +24,12 @@ RELAY_INTERVAL = 0.05
 UNAVAILABLE_BACKOFF = (0.5, 30.0)
 
 
+class DeliverySpans(Protocol):
+    """Tracing's span around the handling of one message (adapters/tracing.py)."""
+
+    def delivering(self, delivery: Delivery) -> AbstractContextManager[None]: ...
+
+
 class Worker:
     def __init__(
         self,
@@ -32,6 +40,7 @@ class Worker:
         visibility_timeout: float,
         webhooks: WebhookWorker | None = None,
         mailbox_reader: MailboxReader | None = None,
+        spans: DeliverySpans | None = None,
     ) -> None:
         self.relay = relay
         self.queue = queue
@@ -40,6 +49,7 @@ class Worker:
         self.visibility_timeout = visibility_timeout
         self.webhooks = webhooks
         self.mailbox_reader = mailbox_reader
+        self.spans = spans
         self.stopping = asyncio.Event()
         self._running: asyncio.Task[None] | None = None
 
@@ -123,6 +133,12 @@ class Worker:
         return receiving.result()
 
     async def _handle(self, delivery: Delivery) -> None:
+        if self.spans is None:
+            return await self._handle_one(delivery)
+        with self.spans.delivering(delivery):
+            await self._handle_one(delivery)
+
+    async def _handle_one(self, delivery: Delivery) -> None:
         keeping = asyncio.create_task(self._keep_hidden(delivery))
         try:
             try:

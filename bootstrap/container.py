@@ -36,6 +36,15 @@ from bootstrap.mailbox import mailbox_reader
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.queues import azure_queue, file_leadership, postgres_leadership, sqs_queue
 from bootstrap.settings import Settings
+from bootstrap.tracing import (
+    delivery_spans,
+    trace_context,
+    traced_providers,
+    traced_queue,
+    traced_requests,
+    traced_store,
+    tracer_provider,
+)
 from bootstrap.webhooks import webhook_providers
 from domain.notification import Notification
 
@@ -131,7 +140,16 @@ class Container(containers.DeclarativeContainer):
     limits = providers.Singleton(limit_store, settings)
     client_rate_limit = providers.Singleton(client_rate_limit, settings, limits.provider, clock)
     recipient_guard = providers.Singleton(recipient_guard, settings, limits.provider, clock)
-    notifications = providers.Singleton(Notifications, store=grouped_store, guard=recipient_guard)
+    # OpenTelemetry (bootstrap/tracing.py): None, and the ports below their bare adapters, unless
+    # OTEL_* variables turn it on; tests override it with a provider of their own
+    tracer_provider = providers.Singleton(tracer_provider)
+    traced_store = providers.Singleton(traced_store, grouped_store, tracer_provider)
+    notifications = providers.Singleton(
+        Notifications,
+        store=traced_store,
+        guard=recipient_guard,
+        traces=providers.Singleton(trace_context, tracer_provider),
+    )
     identity_provider = providers.Singleton(identity_provider, settings)
     access = providers.Singleton(
         Access,
@@ -143,8 +161,8 @@ class Container(containers.DeclarativeContainer):
     status_waits = providers.Singleton(StatusWaits, notifications=notifications, changes=changes)
     deliveries = providers.Singleton(
         Deliveries,
-        store=grouped_store,
-        providers=delivery_providers,
+        store=traced_store,
+        providers=providers.Singleton(traced_providers, delivery_providers, settings, tracer_provider),
         policy=retry_policy,
         clock=clock,
         worker=providers.Callable(worker_name),
@@ -158,7 +176,12 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(SoleLeadership),
         postgres=providers.Singleton(postgres_leadership, settings),
     )
-    relay = providers.Singleton(Relay, log=event_store, queue=queue, leadership=relay_leadership)
+    relay = providers.Singleton(
+        Relay,
+        log=providers.Singleton(traced_requests, event_store, tracer_provider),
+        queue=providers.Singleton(traced_queue, queue, settings, tracer_provider),
+        leadership=relay_leadership,
+    )
     dead_letter_queue = providers.Singleton(dead_letter_queue, settings, queue)
     dead_letters = providers.Singleton(DeadLetters, queue=dead_letter_queue, store=grouped_store)
     audit_trail = providers.Singleton(AuditTrail, log=event_store, store=event_store, clock=clock)
@@ -182,6 +205,7 @@ class Container(containers.DeclarativeContainer):
         visibility_timeout=settings.provided.queue_visibility_timeout,
         webhooks=webhook_worker,
         mailbox_reader=mailbox_reader,
+        spans=providers.Singleton(delivery_spans, settings, tracer_provider),
     )
 
 

@@ -37,11 +37,20 @@ class Receipt:
 
 class Notification(Aggregate):
     class Requested(Aggregate.Created):
+        """The notification was asked for. Version 2 added `traceparent`: the W3C trace context
+        (Trace Context, section 3.2) of the request that asked, None when it was not traced."""
+
+        class_version = 2
         client: str
         channel: str
         message: dict[str, Any]
         reference: str | None
         request_digest: str | None
+        traceparent: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["traceparent"] = None
 
         def mutate(self, aggregate: Any) -> Any:
             """What the library's `mutate` does for a created event, without its search of the
@@ -55,6 +64,7 @@ class Notification(Aggregate):
                 self.message,
                 self.reference,
                 self.request_digest,
+                self.traceparent,
             )
             return notification
 
@@ -67,12 +77,14 @@ class Notification(Aggregate):
         message: dict[str, Any],
         reference: str | None,
         request_digest: str | None,
+        traceparent: str | None = None,
     ) -> None:
         self.client = client
         self.channel = Channel(channel)
         self.message_data = message
         self.reference = reference
         self.request_digest = request_digest
+        self.traceparent = traceparent
         self.status = Status.PENDING
         self.attempts = 0
         self.reason: str | None = None
@@ -93,6 +105,7 @@ class Notification(Aggregate):
         message: Message,
         reference: str | None = None,
         request_digest: str | None = None,
+        traceparent: str | None = None,
     ) -> Notification:
         check_reference(reference)
         return cls._create(
@@ -103,6 +116,7 @@ class Notification(Aggregate):
             message=message.as_dict(),
             reference=reference,
             request_digest=request_digest,
+            traceparent=traceparent,
         )
 
     @property

@@ -100,6 +100,10 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
         fineract.describe(app)
     # Outermost, so that answers made before any route (401, 404, 405) carry the request id too.
     app.asgi_handler = request_id_middleware(head_as_get(app.asgi_handler))
+    if (tracing := container.tracer_provider()) is not None:
+        from entrypoints.http.tracing import server_spans  # OpenTelemetry, imported only when on
+
+        app.asgi_handler = server_spans(app.asgi_handler, tracing)
     return app
 
 
