@@ -18,10 +18,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from application.errors import TransientDeliveryError
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container
 from bootstrap.settings import load_settings
 from domain.messages import Channel
 from entrypoints.http.app import create_app
+from entrypoints.processes import container_for
 from tests.conftest import issue
 from tests.fakes import RecordingProvider
 from tests.queue_servers import MotoSqs
@@ -64,7 +65,7 @@ def inprocess(tmp_path: Path, exporter: InMemorySpanExporter, fake: RecordingPro
             "NOTIFICATIONS_RETRY_BASE_DELAY": "0.01",
         }
     )
-    yield from traced(build_container(settings), exporter, fake)
+    yield from traced(container_for(settings), exporter, fake)
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def over_sqs(
             "NOTIFICATIONS_SQS_REGION": "us-east-1",
         }
     )
-    yield from traced(build_container(settings), exporter, fake)
+    yield from traced(container_for(settings), exporter, fake)
 
 
 def post_and_await_delivery(container: Container) -> None:

@@ -90,10 +90,10 @@ def tracing_modules(tmp_path: Path, environ: dict[str, str]) -> list[str]:
     semantic-convention names whenever they are installed: not counted."""
     script = (
         "import sys\n"
-        "from bootstrap.container import build_container\n"
+        "from entrypoints.processes import container_for\n"
         "from bootstrap.settings import load_settings\n"
         "from entrypoints.http.app import create_app\n"
-        "container = build_container(load_settings())\n"
+        "container = container_for(load_settings())\n"
         "create_app(container)\n"
         "container.worker()\n"
         "prefixes = ('opentelemetry.sdk', 'opentelemetry.trace', 'opentelemetry.exporter',"
@@ -144,7 +144,7 @@ class FixedTrace:
 
 async def test_a_request_records_its_trace_context_and_the_relay_reads_it_back() -> None:
     store = EventSourcedStore.in_memory()
-    traced = await Notifications(store, FixedTrace()).send_notification("bank", SMS)
+    traced = await Notifications(store, traces=FixedTrace()).send_notification("bank", SMS)
     untraced = await Notifications(store).send_notification("bank", SMS)
 
     logged = await store.requested_after(0, 10, traced=True)
