@@ -9,10 +9,10 @@ save takes the library's table lock, so positions commit in order and none is pa
 (a failed save consumes a position) are harmless to a reader that asks for "greater than".
 
 Reads are at least `gather` seconds apart: the notifications that arrive meanwhile wait in the
-socket, and the next read takes all their events at once. Under load every group commit notifies
-(about a hundred a second), and a read for each took about 3% of the event loop beside the
-queries' share of PostgreSQL on the same cores; a waiter woken by another process hears of its
-change at most `gather` later.
+socket, and the next read takes all their events at once. Under POST load every group commit
+notifies (tens of commits a second), and a read for each took 1 to 3% of the event loop (py-spy)
+beside the queries' share of PostgreSQL on the same cores; a waiter woken by another process hears
+of its change at most `gather` later.
 
 The connection opens with the first waiter and reconnects after a failure, waking every waiter to
 read its notification again. PostgreSQL manual, NOTIFY and LISTEN (version 15).
