@@ -8,8 +8,9 @@ Prints `sent` once every request is written. Then each line read answers with a 
 of standard input it closes every connection, prints the unexpected answers (anything but 200
 `pending`) as one JSON list, and exits.
 
-One process on asyncio and plain sockets: no HTTP library, no thread, nothing done while waiting,
-so that the server's slowdown is the waiters' and not their client's.
+One process on asyncio and plain sockets: no HTTP library, nothing done while waiting (one thread
+sits blocked on standard input), so that the server's slowdown is the waiters' and not their
+client's.
 """
 
 from __future__ import annotations
