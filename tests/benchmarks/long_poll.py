@@ -2,33 +2,36 @@
 without the waiters, in turns, on `notifications serve` (no worker: the waited-for notifications
 stay pending, and each waiter holds its request for its whole `wait`).
 
-The waiters are 1,000 asyncio requests (httpx, one connection each) from a thread of the benchmark's
-process, each `GET /v1/notifications/{id}?wait=30` on a notification of its own, asked again as soon
-as it is answered. Stopping them closes their connections: the server must let go of the waiters.
+The waiters are 1,000 raw sockets in a process of their own (`tests/benchmarks/held_polls.py`),
+each `GET /v1/notifications/{id}?wait=30` on a notification of its own, asked again as soon as it
+is answered. Before each measurement the server is let settle (its CPU idle), so that neither
+mode's wrk runs while the server still reads the waiters' requests or lets go of the last ones.
+Stopping them closes their connections: the server must let go of the waiters.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import concurrent.futures
-import contextlib
+import json
+import os
 import statistics
-import threading
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 from typing import Any
-
-import httpx
 
 from domain.notification import Notification
 from tests.benchmarks.load import get_script, post_script, wrk
 from tests.benchmarks.seed import SMS as SEEDED_SMS
 from tests.benchmarks.seed import seed
-from tests.benchmarks.server import BenchServer
+from tests.benchmarks.server import ROOT, BenchServer
 from tests.benchmarks.stores import BenchStore
 
 WAITERS = 1000
-WAIT = 30  # seconds each long poll asks for
+IDLE = 0.05  # of a core: below this for half a second, the server has settled
 SMS: dict[str, object] = {"channel": "sms", "to": "+15551234567", "body": "Your code is 481516"}
 
 
@@ -44,13 +47,17 @@ def bench_long_poll(store: BenchStore, options: argparse.Namespace) -> dict[str,
         paths = [f"/v1/notifications/{i}" for i in delivered[-1000:]]
         for _ in range(options.rounds):
             for mode in ("none", "waiters"):
-                with Waiters(server.url, token, pending if mode == "waiters" else []) as waiters:
+                with Waiters(server, token, pending if mode == "waiters" else []) as waiters:
+                    _until_idle(server)
+                    answered = waiters.answered()
                     post = wrk(f"{server.url}/v1/notifications", post_script(SMS, token), 32, options.seconds)
                     get = wrk(
                         f"{server.url}/v1/notifications/x", get_script(paths, token), 32, options.seconds
                     )
+                    if waiters.answered() != answered:
+                        failures.append(f"{waiters.answered() - answered} long polls answered while measured")
                     runs[mode].append((post, get, waiters.open(), server.memory_mib()))
-                    failures += waiters.failures
+                failures += waiters.failures
     result: dict[str, Any] = {"store": store.name, "held": WAITERS, "connections": 32}
     for mode, measured in runs.items():
         result[mode] = {
@@ -60,6 +67,8 @@ def bench_long_poll(store: BenchStore, options: argparse.Namespace) -> dict[str,
             "get_p99_ms": statistics.median(g.p99_ms for _, g, _, _ in measured),
             "post_rates": [round(p.rate) for p, _, _, _ in measured],
             "get_rates": [round(g.rate) for _, g, _, _ in measured],
+            "post_p99s_ms": [p.p99_ms for p, _, _, _ in measured],
+            "get_p99s_ms": [g.p99_ms for _, g, _, _ in measured],
             "errors": sum(p.errors + g.errors for p, g, _, _ in measured),
             "waiters_open_at_end": [w for _, _, w, _ in measured],
             "rss_mib": [m for _, _, _, m in measured],
@@ -67,6 +76,9 @@ def bench_long_poll(store: BenchStore, options: argparse.Namespace) -> dict[str,
     result["long_poll_failures"] = failures[:5] + ([f"... {len(failures)} in all"] if failures else [])
     result["post_ratio"] = round(result["waiters"]["post_per_s"] / result["none"]["post_per_s"], 3)
     result["get_ratio"] = round(result["waiters"]["get_per_s"] / result["none"]["get_per_s"], 3)
+    pairs = list(zip(runs["none"], runs["waiters"], strict=True))  # each pair measured seconds apart
+    result["post_ratios"] = [round(w[0].rate / n[0].rate, 3) for n, w in pairs]
+    result["get_ratios"] = [round(w[1].rate / n[1].rate, 3) for n, w in pairs]
     print(f"long poll: {result}", flush=True)
     return result
 
@@ -78,57 +90,72 @@ def _pending(events: Any, count: int) -> list[uuid.UUID]:
 
 
 class Waiters:
-    """Long polls held open from a thread, each on its own connection, until the block ends."""
+    """Long polls held open by `tests.benchmarks.held_polls` in a process of its own, until the
+    block ends; none if `ids` is empty."""
 
-    def __init__(self, url: str, token: str, ids: list[uuid.UUID]) -> None:
-        self.url, self.ids = url, ids
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._in_flight = 0
-        self.failures: list[str] = []  # answers other than 200 pending
-        self._running: concurrent.futures.Future[None] | None = None
+    def __init__(self, server: BenchServer, token: str, ids: list[uuid.UUID]) -> None:
+        self.command = [
+            sys.executable,
+            "-m",
+            "tests.benchmarks.held_polls",
+            "127.0.0.1",
+            str(server.port),
+            token,
+        ]
+        self.ids = ids
+        self.failures: list[str] = []  # answers other than 200 pending, connections lost
+        self._client: subprocess.Popen[str] | None = None
 
     def open(self) -> int:
         """How many long polls are in flight now."""
-        return self._in_flight
+        return self._ask()[0]
+
+    def answered(self) -> int:
+        """How many long polls have been answered so far."""
+        return self._ask()[1]
+
+    def _ask(self) -> tuple[int, int]:
+        if self._client is None:
+            return 0, 0
+        assert self._client.stdin is not None and self._client.stdout is not None
+        self._client.stdin.write("?\n")
+        self._client.stdin.flush()
+        in_flight, answered = self._client.stdout.readline().split()
+        return int(in_flight), int(answered)
 
     def __enter__(self) -> Waiters:
-        self._thread.start()
         if self.ids:
-            self._running = asyncio.run_coroutine_threadsafe(self._hold(), self._loop)
-            ready = asyncio.run_coroutine_threadsafe(self._until_all_sent(), self._loop)
-            ready.result(120)
+            self._client = subprocess.Popen(
+                self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+            )
+            assert self._client.stdin is not None and self._client.stdout is not None
+            self._client.stdin.write("".join(f"{i}\n" for i in self.ids) + "\n")
+            self._client.stdin.flush()
+            if self._client.stdout.readline().strip() != "sent":
+                raise RuntimeError("the long polls' client failed")
         return self
 
     def __exit__(self, *_: object) -> None:
-        if self._running is not None:
-            self._running.cancel()  # the requests' task, and so their connections
-            with contextlib.suppress(concurrent.futures.CancelledError):
-                self._running.result(60)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(60)
-        self._loop.close()
+        if self._client is not None:
+            output = self._client.communicate(timeout=60)[0]  # closes its input: it closes the polls
+            self.failures += json.loads(output.splitlines()[-1])
 
-    async def _until_all_sent(self) -> None:
-        while self._in_flight < len(self.ids):  # noqa: ASYNC110  # a count, no event to await
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(1)  # their heads read by the server, their waiters held
 
-    async def _hold(self) -> None:
-        limits = httpx.Limits(max_connections=len(self.ids), max_keepalive_connections=len(self.ids))
-        async with httpx.AsyncClient(
-            base_url=self.url, headers=self.headers, limits=limits, timeout=WAIT + 30
-        ) as client:
-            await asyncio.gather(*(self._poll(client, i) for i in self.ids))
+def _until_idle(server: BenchServer, timeout: float = 120) -> None:
+    """Returns once the server has used less than IDLE of a core for half a second: the waiters'
+    requests read and waiting, or the last round's connections let go of."""
+    assert server.process is not None
+    stat = Path(f"/proc/{server.process.pid}/stat")
+    deadline, used = time.monotonic() + timeout, _cpu_seconds(stat)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        before, used = used, _cpu_seconds(stat)
+        if used - before < IDLE * 0.5:
+            return
+    raise RuntimeError("the server stayed busy without load")
 
-    async def _poll(self, client: httpx.AsyncClient, notification_id: uuid.UUID) -> None:
-        while True:
-            self._in_flight += 1
-            try:
-                answer = await client.get(f"/v1/notifications/{notification_id}", params={"wait": WAIT})
-            finally:
-                self._in_flight -= 1
-            if answer.status_code != 200 or answer.json()["status"] != "pending":
-                self.failures.append(f"{answer.status_code} {answer.text[:200]}")
-                await asyncio.sleep(1)
+
+def _cpu_seconds(stat: Path) -> float:
+    """User and system time of the process, from /proc/PID/stat (fields 14 and 15, proc(5))."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -7,16 +7,20 @@ would be: nothing it saves passes through the listening store's process.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
+import psycopg
 import pytest
 
 from adapters.event_store import EventSourcedStore
+from adapters.postgres_changes import GATHER, PostgresListener
 from domain.messages import PhoneNumber, Sms
 from domain.notification import Notification, Receipt
-from tests.postgres import fresh_schema, postgres_store
+from tests.postgres import DBNAME, HOST, PORT, USER, fresh_schema, postgres_store
 
 SMS = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
 
@@ -106,3 +110,36 @@ async def test_many_waiters_share_one_listener_and_all_wake(
         assert changes.waiting() == 0
     finally:
         await changes.close()
+
+
+class ReadsRecorded(PostgresListener):
+    """The listener, recording the event loop's time of each read of the log."""
+
+    def __init__(self, schema: str) -> None:
+        parameters = {"host": HOST, "port": PORT, "dbname": DBNAME, "user": USER}
+        super().__init__(parameters, schema, "notifications_events", "notifications_events")
+        self.reads: list[float] = []
+
+    async def _read_after(self, connection: psycopg.AsyncConnection[Any], position: int) -> int:
+        self.reads.append(asyncio.get_running_loop().time())
+        return await super()._read_after(connection, position)
+
+
+async def test_postgres_notifications_that_come_close_together_are_read_once_for_all() -> None:
+    with fresh_schema() as schema:
+        writing, listening = postgres_store(schema), ReadsRecorded(schema)
+        watched = [Notification.request(uuid4(), "bank", SMS) for _ in range(40)]
+        await writing.save(*watched)
+        try:
+            with listening.watch(watched[-1].id) as watch:
+                assert await watch.changed(10)  # the start
+                for notification in watched:  # 40 transactions, each notifying the channel
+                    await delivered_by(writing, notification)
+
+                assert await watch.changed(10)
+            gaps = [later - earlier for earlier, later in itertools.pairwise(listening.reads)]
+            assert len(listening.reads) < len(watched)
+            assert min(gaps) >= GATHER * 0.9  # the loop's clock may fire a timer a little early
+        finally:
+            await listening.close()
+            writing.close()
