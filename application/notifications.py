@@ -10,6 +10,7 @@ import structlog
 
 from application.errors import Conflict, IdempotencyKeyReused, NotFound
 from application.ids import time_ordered_uuid
+from application.metrics import NO_METRICS, Metrics
 from application.ports import EventStore, RecordedEvent
 from domain.messages import Message
 from domain.notification import Notification
@@ -20,8 +21,9 @@ log = structlog.get_logger("notifications")
 
 
 class Notifications:
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, metrics: Metrics = NO_METRICS) -> None:
         self.store = store
+        self.metrics = metrics
 
     async def send_notification(
         self,
@@ -47,6 +49,7 @@ class Notifications:
             if idempotency_key is None:
                 raise
             return await self._earlier(notification_id, digest, idempotency_key)
+        self.metrics.accepted(notification.channel)
         log.info(
             "notification.requested",
             notification_id=str(notification.id),

@@ -20,6 +20,7 @@ from application.audit_trail import AuditTrail
 from application.delivery import Deliveries, RetryPolicy
 from application.fineract import FineractGateway
 from application.fineract_tenants import TenantKeys
+from application.metrics import Backlog
 from application.notifications import Notifications
 from application.relay import Relay
 from application.status_updates import StatusUpdates
@@ -27,6 +28,7 @@ from application.waiting import StatusWaits
 from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
 from bootstrap.mailbox import mailbox_reader
+from bootstrap.metrics import metrics
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings
 from bootstrap.webhooks import webhook_providers
@@ -131,6 +133,8 @@ class Container(containers.DeclarativeContainer):
         azure=providers.Singleton(azure_queue, settings),
     )
     token_authority = providers.Singleton(token_authority, settings)
+    metrics = providers.Singleton(metrics, settings)
+    backlog = providers.Singleton(Backlog, log=event_store, queue=queue)
     # OAuth 2.0 tokens for XOAUTH2 logins, one cache for SMTP and IMAP (None when not configured)
     oauth_tokens = providers.Singleton(oauth_tokens, settings)
     delivery_providers = providers.Singleton(delivery_providers, settings, oauth_tokens)
@@ -142,7 +146,7 @@ class Container(containers.DeclarativeContainer):
         attempt_timeout=settings.provided.attempt_timeout,
     )
 
-    notifications = providers.Singleton(Notifications, store=grouped_store)
+    notifications = providers.Singleton(Notifications, store=grouped_store, metrics=metrics)
     identity_provider = providers.Singleton(identity_provider, settings)
     access = providers.Singleton(
         Access,
@@ -159,9 +163,12 @@ class Container(containers.DeclarativeContainer):
         policy=retry_policy,
         clock=clock,
         worker=providers.Callable(worker_name),
+        metrics=metrics,
     )
     status_callbacks = providers.Singleton(status_callbacks, settings)
-    status_updates = providers.Singleton(StatusUpdates, store=grouped_store, callbacks=status_callbacks)
+    status_updates = providers.Singleton(
+        StatusUpdates, store=grouped_store, callbacks=status_callbacks, metrics=metrics
+    )
     relay = providers.Singleton(Relay, log=event_store, queue=queue)
     audit_trail = providers.Singleton(AuditTrail, log=event_store, store=event_store, clock=clock)
     fineract_tenants = providers.Singleton(TenantKeys, store=grouped_store, clock=clock)
@@ -169,11 +176,12 @@ class Container(containers.DeclarativeContainer):
         FineractGateway,
         store=grouped_store,
         default_country_code=settings.provided.fineract_default_country_code,
+        metrics=metrics,
     )
     webhook_register, webhook_transport, webhook_worker = webhook_providers(
-        settings, event_store, grouped_store, clock, providers.Callable(worker_name)
+        settings, event_store, grouped_store, clock, providers.Callable(worker_name), metrics
     )
-    mailbox_reader = providers.Singleton(mailbox_reader, settings, grouped_store, oauth_tokens)
+    mailbox_reader = providers.Singleton(mailbox_reader, settings, grouped_store, oauth_tokens, metrics)
     worker = providers.Factory(
         Worker,
         relay=providers.Callable(enabled, settings.provided.relay, relay),

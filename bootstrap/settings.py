@@ -139,6 +139,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     webhook_allow_private: bool = False
     webhook_timeout: Annotated[float, Meta(gt=0, le=300)] = 15.0
     webhook_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 10
+    # what an operator watches (docs/operations.md)
+    metrics: bool = True
+    metrics_token: str = ""
 
     def __post_init__(self) -> None:
         if problem := provider_problem(self) or mailbox_problem(self):

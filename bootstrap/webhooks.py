@@ -23,7 +23,7 @@ def status_view(notification: Notification) -> dict[str, Any]:
 
 
 def webhook_providers(
-    settings: Any, event_store: Any, grouped_store: Any, clock: Any, worker_name: Any
+    settings: Any, event_store: Any, grouped_store: Any, clock: Any, worker_name: Any, metrics: Any
 ) -> tuple[Any, Any, Any]:
     register = providers.Singleton(WebhookRegister, store=grouped_store, clock=clock)
     transport = providers.Singleton(
@@ -42,6 +42,7 @@ def webhook_providers(
         clock=clock,
         retries=providers.Singleton(WebhookRetries, timeout=settings.provided.webhook_timeout),
         worker=worker_name,
+        metrics=metrics,
     )
     worker = providers.Factory(
         WebhookWorker,
