@@ -82,7 +82,7 @@ _ERRORS = {
 }
 _TWILIO_FORBIDDEN = "Not signed by Twilio, or no callbacks are expected from Twilio; nothing is recorded."
 _METRICS_UNAUTHORIZED = (
-    "`NOTIFICATIONS_METRICS_UNAUTHORIZED` is set and the request does not carry it as a bearer token."
+    "`NOTIFICATIONS_METRICS_TOKEN` is set and the request does not carry it as a bearer token."
 )
 
 
