@@ -9,7 +9,7 @@ that directory and a scrape of any process sums them all (prometheus-client's mu
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -27,13 +27,13 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from adapters.request_tally import RequestTally
 from application.metrics import BacklogFigures, ProviderError
 from domain.messages import Channel
 from domain.notification import Notification, Status
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 DELIVERY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0)
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 CHANNEL_PROVIDER = ["channel", "provider"]
 
 
@@ -63,9 +63,10 @@ class PrometheusMetrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
-        self._requests: dict[tuple[str, str, int], Any] = {}
-        self._posts: dict[str, Any] = {}
-        self._request_family, self._post_family = requests, post_seconds
+        self._tally = RequestTally(requests, post_seconds, LATENCY_BUCKETS)
+        # counts one answered request; `route` is the route's template (`/v1/notifications/{id}`).
+        # The tally's own method, one call less on every request.
+        self.request: Callable[[str, str, int, float], None] = self._tally.add
         self._by_channel: dict[str, dict[Channel, Any]] = {}
         for name, help_text in [
             ("accepted", "Notifications recorded as requested"),
@@ -123,18 +124,6 @@ class PrometheusMetrics:
             ProcessCollector(registry=registry)
             self._scraped = registry
 
-    def request(self, route: str, method: str, status: int, seconds: float) -> None:
-        """Counts one answered request; `route` is the route's template (`/v1/notifications/{id}`)."""
-        key = (route, method, status)
-        child = self._requests.get(key)
-        if child is None:
-            label = method if method in METHODS else "other"
-            child = self._requests[key] = self._request_family.labels(route, label, str(status))
-        child.inc()
-        if method == "POST":
-            posts = self._posts.get(route) or self._posts.setdefault(route, self._post_family.labels(route))
-            posts.observe(seconds)
-
     def accepted(self, channel: Channel) -> None:
         self._by_channel["accepted"][channel].inc()
 
@@ -167,10 +156,12 @@ class PrometheusMetrics:
 
     def exposition(self, backlog: BacklogFigures) -> bytes:
         """The text format of every series, the backlog's gauges (read by this process) included."""
+        self._tally.hand_over()
         return generate_latest(_Joined([self._scraped, _Backlog(backlog)]))
 
     def close(self) -> None:
         """Removes this process's live gauges from a multiprocess scrape; call when the process ends."""
+        self._tally.hand_over()
         if self.multiprocess_dir:
             multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)  # type: ignore[no-untyped-call]
 

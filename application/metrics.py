@@ -61,6 +61,9 @@ class Metrics(Protocol):
     def mailbox_read(self, recorded: int, unmatched: int) -> None:
         """One read of the bounce mailbox recorded reports, and found messages matching nothing."""
 
+    def close(self) -> None:
+        """The process stops: what it holds as under way is no longer counted. Called once, last."""
+
 
 class NoMetrics:
     def accepted(self, channel: Channel) -> None:
@@ -82,6 +85,9 @@ class NoMetrics:
         return None
 
     def mailbox_read(self, recorded: int, unmatched: int) -> None:
+        return None
+
+    def close(self) -> None:
         return None
 
 

@@ -68,6 +68,7 @@ def work(container: Container, args: argparse.Namespace) -> None:
         await stopping.wait()
         await worker.shutdown(container.settings().shutdown_timeout)
         await container.queue().close()
+        container.metrics().close()
 
     _keep_collections_short()
     try:

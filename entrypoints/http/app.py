@@ -66,8 +66,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             refreshing.cancel()
             await container.queue().close()
             await container.changes().close()
-            if metrics:
-                metrics.close()
+            container.metrics().close()
 
     app = Litestar(
         route_handlers=[

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.prometheus_metrics import PrometheusMetrics
+import pytest
+from prometheus_client import CollectorRegistry, Histogram
+
+from adapters.prometheus_metrics import LATENCY_BUCKETS, PrometheusMetrics
 from application.metrics import BacklogFigures
 from domain.messages import Channel
 from tests.scrapes import Scrape
@@ -39,3 +42,37 @@ def test_each_channel_is_labelled_with_its_configured_provider() -> None:
     ) in scrape.samples
     assert scrape.value("notifications_relay_lag_events") == 7
     assert scrape.value("notifications_queue_depth_messages") == 2
+
+
+def test_tallied_request_times_fall_in_the_buckets_observing_them_one_by_one_would() -> None:
+    metrics = PrometheusMetrics(dict.fromkeys(Channel, "outbox"))
+    reference = Histogram("reference_seconds", "", buckets=LATENCY_BUCKETS, registry=CollectorRegistry())
+    times = [0.0, 0.001, 0.0010001, 0.003, 0.01, 0.3, 9.99, 10.0, 10.5, 60.0]
+    for seconds in times:
+        metrics.request("/v1/notifications", "POST", 202, seconds)
+        reference.observe(seconds)
+    metrics.request("/v1/notifications", "BREW", 418, 0.0)
+
+    scrape = Scrape(metrics.exposition(BacklogFigures(None, None)).decode())
+
+    buckets = {
+        labels: value
+        for (name, labels), value in scrape.samples.items()
+        if name == "notifications_http_request_duration_seconds_bucket"
+    }
+    expected = {
+        frozenset({("route", "/v1/notifications"), ("le", sample.labels["le"])}): sample.value
+        for sample in reference.collect()[0].samples
+        if sample.name == "reference_seconds_bucket"
+    }
+    assert len(expected) == len(LATENCY_BUCKETS) + 1
+    assert buckets == expected
+    assert scrape.value(
+        "notifications_http_request_duration_seconds_sum", route="/v1/notifications"
+    ) == pytest.approx(sum(times))
+    assert (
+        scrape.value(
+            "notifications_http_requests_total", route="/v1/notifications", method="other", status="418"
+        )
+        == 1
+    )
