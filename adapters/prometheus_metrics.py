@@ -35,6 +35,14 @@ from domain.notification import Notification, Status
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 DELIVERY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0)
 CHANNEL_PROVIDER = ["channel", "provider"]
+CHANNEL_COUNTERS = {
+    "accepted": "Notifications recorded as requested",
+    "delivered": "Notifications recorded delivered",
+    "refused": "Notifications recorded refused",
+    "delivery_attempts": "Delivery attempts begun (a claim recorded, the provider called next)",
+}
+WEBHOOKS = "Webhook messages' attempts recorded: accepted, attempt_failed, abandoned"
+MAILBOX = "Messages read in the bounce mailbox: recorded (a report on our email) or unmatched"
 
 
 class PrometheusMetrics:
@@ -45,55 +53,38 @@ class PrometheusMetrics:
 
     def __init__(self, providers: Mapping[Channel, str], multiprocess_dir: str | None = None) -> None:
         self.multiprocess_dir = multiprocess_dir
-        if multiprocess_dir and values.ValueClass is values.MutexValue:
-            # chosen when prometheus_client was first imported, perhaps before the variable was set
-            values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
-        disable_created_metrics()  # type: ignore[no-untyped-call]  # the `_created` series of every counter: twice the text, seldom read
+        _choose_mode(multiprocess_dir)
         self.registry = registry = CollectorRegistry(auto_describe=False)
-        requests = Counter(
-            "notifications_http_requests",
-            "HTTP requests answered",
-            ["route", "method", "status"],
-            registry=registry,
-        )
-        post_seconds = Histogram(
-            "notifications_http_request_duration_seconds",
-            "Time to answer a POST, from its first byte read to its answer sent",
-            ["route"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self._tally = RequestTally(requests, post_seconds, LATENCY_BUCKETS)
+        self._tally = _request_tally(registry)
         # counts one answered request; `route` is the route's template (`/v1/notifications/{id}`).
-        # The tally's own method, one call less on every request.
+        # The tally's own method: one call less on every request.
         self.request: Callable[[str, str, int, float], None] = self._tally.add
-        self._by_channel: dict[str, dict[Channel, Any]] = {}
-        for name, help_text in [
-            ("accepted", "Notifications recorded as requested"),
-            ("delivered", "Notifications recorded delivered"),
-            ("refused", "Notifications recorded refused"),
-            ("delivery_attempts", "Delivery attempts begun (a claim recorded, the provider called next)"),
-        ]:
-            family = Counter(f"notifications_{name}", help_text, CHANNEL_PROVIDER, registry=registry)
-            self._by_channel[name] = {c: family.labels(c.value, providers.get(c, "none")) for c in Channel}
-        delivery_seconds = Histogram(
-            "notifications_delivery_duration_seconds",
-            "Time from a notification's request to its recorded delivery",
-            CHANNEL_PROVIDER,
-            buckets=DELIVERY_BUCKETS,
-            registry=registry,
-        )
-        self._delivery_seconds = {
-            c: delivery_seconds.labels(c.value, providers.get(c, "none")) for c in Channel
+
+        def per_channel(family: Counter | Gauge | Histogram) -> dict[Channel, Any]:
+            return {c: family.labels(c.value, providers.get(c, "none")) for c in Channel}
+
+        self._by_channel = {
+            name: per_channel(Counter(f"notifications_{name}", text, CHANNEL_PROVIDER, registry=registry))
+            for name, text in CHANNEL_COUNTERS.items()
         }
-        in_flight = Gauge(
-            "notifications_deliveries_in_flight",
-            "Provider calls under way",
-            CHANNEL_PROVIDER,
-            multiprocess_mode="livesum",
-            registry=registry,
+        self._delivery_seconds = per_channel(
+            Histogram(
+                "notifications_delivery_duration_seconds",
+                "Time from a notification's request to its recorded delivery",
+                CHANNEL_PROVIDER,
+                buckets=DELIVERY_BUCKETS,
+                registry=registry,
+            )
         )
-        self._in_flight = {c: in_flight.labels(c.value, providers.get(c, "none")) for c in Channel}
+        self._in_flight = per_channel(
+            Gauge(
+                "notifications_deliveries_in_flight",
+                "Provider calls under way",
+                CHANNEL_PROVIDER,
+                multiprocess_mode="livesum",
+                registry=registry,
+            )
+        )
         errors = Counter(
             "notifications_provider_errors",
             "Failed provider calls, by class: permanent, transient, timeout, unexpected",
@@ -105,24 +96,9 @@ class PrometheusMetrics:
             for c in Channel
             for e in ProviderError
         }
-        self._webhooks = Counter(
-            "notifications_webhook_deliveries",
-            "Webhook messages' attempts recorded: accepted, attempt_failed, abandoned",
-            ["outcome"],
-            registry=registry,
-        )
-        self._mailbox = Counter(
-            "notifications_mailbox_messages",
-            "Messages read in the bounce mailbox: recorded (a report on our email) or unmatched",
-            ["result"],
-            registry=registry,
-        )
-        if multiprocess_dir:
-            self._scraped = CollectorRegistry(auto_describe=False)
-            multiprocess.MultiProcessCollector(self._scraped, multiprocess_dir)  # type: ignore[no-untyped-call]
-        else:
-            ProcessCollector(registry=registry)
-            self._scraped = registry
+        self._webhooks = Counter("notifications_webhook_deliveries", WEBHOOKS, ["outcome"], registry=registry)
+        self._mailbox = Counter("notifications_mailbox_messages", MAILBOX, ["result"], registry=registry)
+        self._scraped = _scraped(registry, multiprocess_dir)
 
     def accepted(self, channel: Channel) -> None:
         self._by_channel["accepted"][channel].inc()
@@ -131,7 +107,8 @@ class PrometheusMetrics:
         self._by_channel["delivery_attempts"][channel].inc()
 
     def in_flight(self, channel: Channel) -> AbstractContextManager[Any]:
-        return self._in_flight[channel].track_inprogress()
+        tracker: AbstractContextManager[Any] = self._in_flight[channel].track_inprogress()
+        return tracker
 
     def provider_failed(self, channel: Channel, error: ProviderError) -> None:
         self._errors[channel, error].inc()
@@ -164,6 +141,40 @@ class PrometheusMetrics:
         self._tally.hand_over()
         if self.multiprocess_dir:
             multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)  # type: ignore[no-untyped-call]
+
+
+def _choose_mode(multiprocess_dir: str | None) -> None:
+    if multiprocess_dir and values.ValueClass is values.MutexValue:
+        # chosen when prometheus_client was first imported, perhaps before the variable was set
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # each counter's `_created`: twice the text
+
+
+def _request_tally(registry: CollectorRegistry) -> RequestTally:
+    requests = Counter(
+        "notifications_http_requests",
+        "HTTP requests answered",
+        ["route", "method", "status"],
+        registry=registry,
+    )
+    post_seconds = Histogram(
+        "notifications_http_request_duration_seconds",
+        "Time to answer a POST, from its first byte read to its answer sent",
+        ["route"],
+        buckets=LATENCY_BUCKETS,
+        registry=registry,
+    )
+    return RequestTally(requests, post_seconds, LATENCY_BUCKETS)
+
+
+def _scraped(registry: CollectorRegistry, multiprocess_dir: str | None) -> CollectorRegistry:
+    """What a scrape reads: every process's files in multiprocess mode, else this process's series."""
+    if not multiprocess_dir:
+        ProcessCollector(registry=registry)
+        return registry
+    scraped = CollectorRegistry(auto_describe=False)
+    multiprocess.MultiProcessCollector(scraped, multiprocess_dir)  # type: ignore[no-untyped-call]
+    return scraped
 
 
 class _Backlog:
