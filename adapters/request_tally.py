@@ -1,4 +1,4 @@
-"""HTTP answers tallied as plain integers, handed to prometheus-client's series in batches.
+"""HTTP answers and accepted notifications tallied as plain integers, handed over in batches.
 
 A counter's `inc` and a histogram's `observe` check their state, take a lock and (a histogram)
 walk its buckets in Python: about two thirds of what counting a request cost. Requests are counted
@@ -24,6 +24,7 @@ class RequestTally:
         self._bounds = bounds  # the histogram's upper bounds but +Inf
         self._counts: dict[tuple[str, str, int], int] = {}
         self._posts: dict[str, list[float]] = {}  # per route: a count per bucket (+Inf last), then the sum
+        self._increments: dict[Any, int] = {}  # other counters' children, and what to add to each
         self._handing_over = False
 
     def add(self, route: str, method: str, status: int, seconds: float) -> None:
@@ -37,9 +38,18 @@ class RequestTally:
         if not self._handing_over:
             self._hand_over_soon()
 
+    def bump(self, counter: Any) -> None:
+        """Adds 1 to a counter's child (`family.labels(...)`) at the next hand-over. On the loop's thread."""
+        self._increments[counter] = self._increments.get(counter, 0) + 1
+        if not self._handing_over:
+            self._hand_over_soon()
+
     def hand_over(self) -> None:
         """Adds what was tallied since the last call to prometheus-client's series."""
         self._handing_over = False
+        increments, self._increments = self._increments, {}
+        for counter, increment in increments.items():
+            counter.inc(increment)
         counts, self._counts = self._counts, {}
         for (route, method, status), count in counts.items():
             self.requests.labels(route, method if method in METHODS else "other", str(status)).inc(count)
