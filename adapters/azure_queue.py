@@ -103,6 +103,11 @@ class AzureQueue:
     async def ping(self) -> None:
         await azure_call(self._queue.get_queue_properties())
 
+    async def depth(self) -> int:
+        """`approximate_message_count` of the queue's properties (hidden messages included)."""
+        properties = await azure_call(self._queue.get_queue_properties())
+        return int(properties.approximate_message_count or 0)
+
     async def close(self) -> None:
         await self._queue.close()
         await self._poison.close()

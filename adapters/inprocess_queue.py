@@ -55,6 +55,10 @@ class InProcessQueue:
     def safe_position(self, sent_up_to: int) -> int:
         return min(self._unacknowledged) - 1 if self._unacknowledged else sent_up_to
 
+    async def depth(self) -> int:
+        """Messages ready to be received (not those being delivered or waiting for a retry)."""
+        return self._ready.qsize()
+
     async def ping(self) -> None:
         return None
 

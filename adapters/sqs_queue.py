@@ -103,6 +103,15 @@ class SqsQueue:
             self._client.get_queue_attributes, QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
         )
 
+    async def depth(self) -> int:
+        """`ApproximateNumberOfMessages`: messages available to receive (not those in flight or delayed)."""
+        answer = await sqs_call(
+            self._client.get_queue_attributes,
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages"],
+        )
+        return int(answer["Attributes"]["ApproximateNumberOfMessages"])
+
     async def close(self) -> None:
         self._client.close()
 

@@ -18,6 +18,7 @@ from application.errors import (
     Throttled,
     TransientDeliveryError,
 )
+from application.metrics import NO_METRICS, Metrics, ProviderError
 from application.ports import Clock, Closeable, EventStore, NotificationProvider, Paced
 from application.state_log import log_state_change
 from domain.addresses import masked
@@ -69,8 +70,10 @@ class Deliveries:
         policy: RetryPolicy,
         clock: Clock,
         worker: str,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.providers = providers
         self.policy = policy
         self.clock = clock
@@ -109,12 +112,15 @@ class Deliveries:
             await self.store.save(notification)
         except Conflict:  # another worker claimed or finished it first: look again later
             return Outcome(retry_in=self.policy.base_delay)
+        self.metrics.attempted(notification.channel)
         return await self._record(notification, await self._attempt(notification, provider))
 
     async def _attempt(self, notification: Notification, provider: NotificationProvider) -> Outcome:
         try:
-            receipt = await asyncio.wait_for(provider.deliver(notification), self.policy.attempt_timeout)
+            with self.metrics.in_flight(notification.channel):
+                receipt = await asyncio.wait_for(provider.deliver(notification), self.policy.attempt_timeout)
         except PermanentDeliveryError as error:
+            self.metrics.provider_failed(notification.channel, ProviderError.PERMANENT)
             notification.refuse(str(error))
             return DONE
         except Throttled as error:  # "too many": the provider took nothing, the attempt does not count
@@ -122,11 +128,14 @@ class Deliveries:
             notification.record_throttled(str(error), retry_in)
             return Outcome(retry_in=retry_in, throttled=True)
         except TransientDeliveryError as error:
+            self.metrics.provider_failed(notification.channel, ProviderError.TRANSIENT)
             notification.record_failed_attempt(str(error), self.policy.max_attempts)
         except TimeoutError:
+            self.metrics.provider_failed(notification.channel, ProviderError.TIMEOUT)
             reason = f"the provider did not answer within {self.policy.attempt_timeout:g} s"
             notification.record_failed_attempt(reason, self.policy.max_attempts)
         except Exception as error:  # a provider's bug must not lose the notification
+            self.metrics.provider_failed(notification.channel, ProviderError.UNEXPECTED)
             log.error(  # its message may quote the recipient: masked, and the stack without it
                 "delivery.provider_error",
                 notification_id=str(notification.id),
@@ -164,6 +173,7 @@ class Deliveries:
             log.info("delivery.conflict", notification_id=str(notification.id))
             return Outcome(retry_in=self.policy.base_delay)
         log_state_change(notification, "throttled" if outcome.throttled else None)
+        self.metrics.concluded(notification)
         return outcome
 
     async def close(self) -> None:

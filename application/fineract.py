@@ -16,6 +16,7 @@ import structlog
 
 from application.errors import Conflict
 from application.limits import RecipientGuard
+from application.metrics import NO_METRICS, Metrics
 from application.ports import EventStore
 from domain.addresses import InvalidValue, PhoneNumber
 from domain.fineract_numbers import NationalNumber, to_e164
@@ -57,11 +58,16 @@ def notification_id(tenant: str, internal_id: int) -> UUID:
 
 class FineractGateway:
     def __init__(
-        self, store: EventStore, default_country_code: str = "", guard: RecipientGuard | None = None
+        self,
+        store: EventStore,
+        default_country_code: str = "",
+        guard: RecipientGuard | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.store = store
         self.default_country_code = default_country_code
         self.guard = guard
+        self.metrics = metrics
 
     async def accept(self, tenant: str, batch: list[FineractSms]) -> list[Notification]:
         """Records the batch's SMS that are new, in one transaction; returns what it recorded.
@@ -92,6 +98,9 @@ class FineractGateway:
             except Conflict:  # another process recorded some of them meanwhile: read again
                 continue
             refused = sum(n.status is Status.REFUSED for n in new)
+            for notification in new:
+                self.metrics.accepted(notification.channel)
+                self.metrics.concluded(notification)
             log.info("fineract.batch_accepted", client=tenant, sms=len(batch), new=len(new), refused=refused)
             return new
         raise Conflict("other writers keep recording this batch's SMS; try again")

@@ -16,6 +16,7 @@ from uuid import UUID
 import structlog
 
 from application.errors import Conflict, NotFound
+from application.metrics import NO_METRICS, Metrics
 from application.ports import EventStore
 from application.state_log import log_state_change
 from domain.notification import Notification
@@ -78,9 +79,10 @@ class Tally:
 
 
 class MailReports:
-    def __init__(self, store: EventStore, mailbox: ReportMailbox) -> None:
+    def __init__(self, store: EventStore, mailbox: ReportMailbox, metrics: Metrics = NO_METRICS) -> None:
         self.store = store
         self.mailbox = mailbox
+        self.metrics = metrics
 
     async def read_mailbox(self) -> Tally:
         """Records the reports in the mailbox and files them away; leaves the rest where it is."""
@@ -95,6 +97,7 @@ class MailReports:
         self.mailbox.leave_alone(unmatched)
         if unmatched:
             log.info("mailbox.unmatched", count=len(unmatched))
+        self.metrics.mailbox_read(len(done), len(unmatched))
         return Tally(len(done), len(unmatched))
 
     async def record_report(self, report: MailReport) -> bool:
@@ -122,4 +125,5 @@ class MailReports:
         if notification.version != version:
             await self.store.save(notification)
             log_state_change(notification, provider="mailbox")
+            self.metrics.concluded(notification)
         return True

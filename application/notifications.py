@@ -11,6 +11,7 @@ import structlog
 from application.errors import Conflict, IdempotencyKeyReused, NotFound
 from application.ids import time_ordered_uuid
 from application.limits import RecipientGuard
+from application.metrics import NO_METRICS, Metrics
 from application.ports import EventStore, RecordedEvent, TraceContext
 from domain.messages import Message
 from domain.notification import Notification
@@ -22,11 +23,16 @@ log = structlog.get_logger("notifications")
 
 class Notifications:
     def __init__(
-        self, store: EventStore, guard: RecipientGuard | None = None, traces: TraceContext | None = None
+        self,
+        store: EventStore,
+        guard: RecipientGuard | None = None,
+        traces: TraceContext | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         """With `guard`, SMS and WhatsApp messages beyond a number's hourly limit are refused; with
-        `traces`, each notification records the trace context of the request that sent it."""
-        self.store, self.guard, self.traces = store, guard, traces
+        `traces`, each notification records the trace context of the request that sent it; `metrics`
+        counts what was accepted."""
+        self.store, self.guard, self.traces, self.metrics = store, guard, traces, metrics
 
     async def send_notification(
         self,
@@ -54,6 +60,7 @@ class Notifications:
             if idempotency_key is None:
                 raise
             return await self._earlier(notification_id, digest, idempotency_key)
+        self.metrics.accepted(notification.channel)
         log.info(
             "notification.requested",
             notification_id=str(notification.id),

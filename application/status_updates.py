@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from application.errors import Conflict, ForgedCallback, NotFound
+from application.metrics import NO_METRICS, Metrics
 from application.ports import EventStore, Progress, StatusCallbacks, StatusUpdate
 from application.state_log import log_state_change
 from domain.notification import Notification
@@ -13,8 +14,11 @@ ATTEMPTS_ON_CONFLICT = 3
 
 
 class StatusUpdates:
-    def __init__(self, store: EventStore, callbacks: Mapping[str, StatusCallbacks]) -> None:
+    def __init__(
+        self, store: EventStore, callbacks: Mapping[str, StatusCallbacks], metrics: Metrics = NO_METRICS
+    ) -> None:
         self.store = store
+        self.metrics = metrics
         self.callbacks = callbacks
 
     async def record_status_update(
@@ -51,4 +55,5 @@ class StatusUpdates:
             return notification
         await self.store.save(notification)
         log_state_change(notification, provider=update.provider)
+        self.metrics.concluded(notification)
         return notification

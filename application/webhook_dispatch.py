@@ -19,8 +19,9 @@ from typing import Any
 from uuid import UUID
 
 from application.errors import Conflict, NotFound
+from application.metrics import NO_METRICS, Metrics
 from application.ports import Clock, EventStore
-from application.webhook_messages import WebhookRetries, log_change, payload
+from application.webhook_messages import WebhookRetries, change_of, log_change, payload
 from application.webhook_ports import (
     READ,
     LoggedOutcome,
@@ -53,11 +54,13 @@ class WebhookDispatcher:
         worker: str,
         batch_size: int = 100,
         spread: Callable[[], float] = random.random,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.log, self.store, self.register, self.transport = log, store, register, transport
         self.describe, self.clock, self.retries, self.worker = describe, clock, retries, worker
         self.batch_size = batch_size
         self.spread = spread
+        self.metrics = metrics
         self._followed: int | None = None
         self._retries_tracked = 0
         self._positions: dict[UUID, int] = {}  # unfinished messages and where their outcome is in the log
@@ -183,6 +186,7 @@ class WebhookDispatcher:
         except Conflict:  # another worker recorded something first: look again
             return await self._reload(message.id)
         log_change(message)
+        self.metrics.webhook_changed(change_of(message))
         self._schedule(message)
 
     async def _reload(self, message_id: UUID) -> None:

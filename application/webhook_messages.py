@@ -50,12 +50,17 @@ def payload(message: WebhookMessage, data: dict[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def change_of(message: WebhookMessage) -> str:
+    """`accepted`, `abandoned` or `attempt_failed`: what the message's last recorded event was."""
+    if message.outcome and message.outcome.startswith("accepted"):
+        return "accepted"
+    return "abandoned" if message.finished else "attempt_failed"
+
+
 def log_change(message: WebhookMessage) -> None:
     """One line per change; never the URL, the secret or the payload."""
-    change = "accepted" if message.outcome and message.outcome.startswith("accepted") else None
-    change = change or ("abandoned" if message.finished else "attempt_failed")
     log.info(
-        f"webhook.{change}",
+        f"webhook.{change_of(message)}",
         message_id=str(message.id),
         notification_id=str(message.notification_id),
         client=message.client,

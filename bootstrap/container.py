@@ -23,6 +23,7 @@ from application.dead_letters import DeadLetters
 from application.delivery import Deliveries, RetryPolicy
 from application.fineract import FineractGateway
 from application.fineract_tenants import TenantKeys
+from application.metrics import Backlog
 from application.notifications import Notifications
 from application.relay import Relay
 from application.status_updates import StatusUpdates
@@ -33,6 +34,7 @@ from bootstrap.delivery_providers import delivery_providers, status_callbacks
 from bootstrap.identity_provider import identity_provider
 from bootstrap.limits import client_rate_limit, limit_store, recipient_guard
 from bootstrap.mailbox import mailbox_reader
+from bootstrap.metrics import metrics
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.queues import azure_queue, file_leadership, postgres_leadership, sqs_queue
 from bootstrap.settings import Settings
@@ -125,6 +127,8 @@ class Container(containers.DeclarativeContainer):
         azure=providers.Singleton(azure_queue, settings),
     )
     token_authority = providers.Singleton(token_authority, settings)
+    metrics = providers.Singleton(metrics, settings)
+    backlog = providers.Singleton(Backlog, log=event_store, queue=queue)
     # OAuth 2.0 tokens for XOAUTH2 logins, one cache for SMTP and IMAP (None when not configured)
     oauth_tokens = providers.Singleton(oauth_tokens, settings)
     delivery_providers = providers.Singleton(delivery_providers, settings, oauth_tokens)
@@ -149,6 +153,7 @@ class Container(containers.DeclarativeContainer):
         store=traced_store,
         guard=recipient_guard,
         traces=providers.Singleton(trace_context, tracer_provider),
+        metrics=metrics,
     )
     identity_provider = providers.Singleton(identity_provider, settings)
     access = providers.Singleton(
@@ -166,9 +171,12 @@ class Container(containers.DeclarativeContainer):
         policy=retry_policy,
         clock=clock,
         worker=providers.Callable(worker_name),
+        metrics=metrics,
     )
     status_callbacks = providers.Singleton(status_callbacks, settings)
-    status_updates = providers.Singleton(StatusUpdates, store=grouped_store, callbacks=status_callbacks)
+    status_updates = providers.Singleton(
+        StatusUpdates, store=grouped_store, callbacks=status_callbacks, metrics=metrics
+    )
     # one relay leads at a time among the processes sharing the event store
     relay_leadership = providers.Selector(
         settings.provided.event_store,
@@ -191,11 +199,18 @@ class Container(containers.DeclarativeContainer):
         store=grouped_store,
         default_country_code=settings.provided.fineract_default_country_code,
         guard=recipient_guard,
+        metrics=metrics,
     )
     webhook_register, webhook_transport, webhook_worker = webhook_providers(
-        settings, event_store, grouped_store, clock, providers.Callable(worker_name), describe_notification
+        settings,
+        event_store,
+        grouped_store,
+        clock,
+        providers.Callable(worker_name),
+        describe_notification,
+        metrics,
     )
-    mailbox_reader = providers.Singleton(mailbox_reader, settings, grouped_store, oauth_tokens)
+    mailbox_reader = providers.Singleton(mailbox_reader, settings, grouped_store, oauth_tokens, metrics)
     worker = providers.Factory(
         Worker,
         relay=providers.Callable(enabled, settings.provided.relay, relay),

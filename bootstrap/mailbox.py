@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from adapters.awaiting_reports import AwaitingReports
 from application.mail_reports import MailReports
 from application.mailbox_reader import MailboxReader
+from application.metrics import NO_METRICS, Metrics
 from application.ports import Clock, EventStore, NotificationProvider
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings
@@ -46,14 +47,17 @@ def imap_token_source(
 
 
 def mailbox_reader(
-    settings: Settings, store: EventStore, smtp_tokens: AccessTokenSource | None = None
+    settings: Settings,
+    store: EventStore,
+    smtp_tokens: AccessTokenSource | None = None,
+    metrics: Metrics = NO_METRICS,
 ) -> MailboxReader | None:
     if not settings.imap_host:
         return None
     from adapters.imap_mailbox import ImapMailbox
 
     mailbox = ImapMailbox(imap_account(settings), imap_token_source(settings, smtp_tokens))
-    return MailboxReader(MailReports(store, mailbox), settings.imap_poll_interval)
+    return MailboxReader(MailReports(store, mailbox, metrics), settings.imap_poll_interval)
 
 
 def awaiting_reports(

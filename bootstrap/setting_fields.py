@@ -129,3 +129,6 @@ class SettingFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, fr
     client_rate_limit: Annotated[float, Meta(ge=0)] = 0.0
     client_rate_burst: Annotated[float, Meta(ge=0)] = 0.0
     recipient_hourly_limit: Annotated[int, Meta(ge=0)] = 0
+    # what an operator watches (docs/operations.md)
+    metrics: bool = True
+    metrics_token: str = ""

@@ -14,7 +14,13 @@ from application.webhooks import WebhookRegister
 
 
 def webhook_providers(
-    settings: Any, event_store: Any, grouped_store: Any, clock: Any, worker_name: Any, describe: Any
+    settings: Any,
+    event_store: Any,
+    grouped_store: Any,
+    clock: Any,
+    worker_name: Any,
+    describe: Any,
+    metrics: Any,
 ) -> tuple[Any, Any, Any]:
     """`describe` provides the function that turns a notification into a webhook message's `data`
     (the HTTP API's status view, given by the entrypoints: bootstrap does not import them)."""
@@ -35,6 +41,7 @@ def webhook_providers(
         clock=clock,
         retries=providers.Singleton(WebhookRetries, timeout=settings.provided.webhook_timeout),
         worker=worker_name,
+        metrics=metrics,
     )
     worker = providers.Factory(
         WebhookWorker,

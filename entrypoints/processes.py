@@ -43,6 +43,7 @@ def delivery_process(container: Container) -> None:
         await stopping.wait()
         await worker.shutdown(container.settings().shutdown_timeout)
         await container.queue().close()
+        container.metrics().close()
 
     _keep_collections_short()
     try:

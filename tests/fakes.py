@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from application.errors import DeliveryError, ForgedCallback, InvalidToken, QueueUnavailable
-from application.ports import DeadLetter, Progress, StatusUpdate, TokenClaims
+from application.errors import DeliveryError, ForgedCallback, InvalidToken, QueueUnavailable, StoreUnavailable
+from application.ports import DeadLetter, LoggedRequest, Progress, StatusUpdate, TokenClaims
 from domain.access import Scope
 from domain.notification import Notification, Receipt
 
@@ -109,3 +109,39 @@ class FakeDeadLetterQueue:
 
     async def release(self, letter: DeadLetter) -> None:
         self.released.append(letter)
+
+
+class RequestLogFake:
+    """A request log holding `requests`, with the relay's tracked position; counts its reads."""
+
+    def __init__(self, requests: list[LoggedRequest], tracked: int, failing: bool = False) -> None:
+        self.requests, self.tracked, self.failing = requests, tracked, failing
+        self.reads = 0
+
+    @staticmethod
+    def some(count: int) -> list[tuple[int, UUID]]:
+        return [(position, uuid4()) for position in range(1, count + 1)]
+
+    async def requested_after(self, position: int, limit: int) -> list[LoggedRequest]:
+        self.reads += 1
+        if self.failing:
+            raise StoreUnavailable("the store is down")
+        return [r for r in self.requests if r.position > position][:limit]
+
+    async def position(self, reader: str) -> int:
+        return self.tracked
+
+    async def track(self, reader: str, position: int) -> None:
+        self.tracked = max(self.tracked, position)
+
+
+class QueueOfDepth:
+    """A queue that says it holds `count` messages, or fails to say (None); nothing else."""
+
+    def __init__(self, count: int | None) -> None:
+        self.count = count
+
+    async def depth(self) -> int:
+        if self.count is None:
+            raise QueueUnavailable("the queue is down")
+        return self.count

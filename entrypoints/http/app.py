@@ -21,6 +21,7 @@ from entrypoints.http.demo_page import demo_routes
 from entrypoints.http.fineract_mount import fineract_mount
 from entrypoints.http.head import head_as_get
 from entrypoints.http.health import HealthController
+from entrypoints.http.metrics import Scraped, metrics_middleware, metrics_route
 from entrypoints.http.notifications import NotificationsController
 from entrypoints.http.openapi import describe, openapi_config, swagger_ui_assets
 from entrypoints.http.problems import problem_response
@@ -30,11 +31,14 @@ log = structlog.get_logger("notifications")
 
 UNAUTHENTICATED = ["^/health/", "^/schema", f"^{providers.PATH}/"]
 UNAUTHENTICATED += ["^/demo(/|$)"]  # the demo page's files; the page calls /v1 with a token
+UNAUTHENTICATED += ["^/metrics$"]  # open, or behind its own token (NOTIFICATIONS_METRICS_TOKEN)
 
 
 def create_app(container: Container, run_worker: bool = True) -> Litestar:
     settings = container.settings()
     fineract = fineract_mount(container) if settings.fineract else None
+    metrics = container.metrics() if settings.metrics else None
+    assert metrics is None or isinstance(metrics, Scraped)
 
     def event_store() -> EventStore:
         store: EventStore = container.event_store()
@@ -64,6 +68,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             await container.changes().close()
             if settings.client_rate or settings.recipient_hourly_limit:
                 container.limits().close()
+            container.metrics().close()
 
     app = Litestar(
         route_handlers=[
@@ -75,6 +80,7 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
             swagger_ui_assets(),
             *([demo_routes(settings.demo_connect_origins)] if settings.demo else []),
             *([fineract.router] if fineract else []),
+            *([metrics_route(metrics, container.backlog(), settings.metrics_token)] if metrics else []),
         ],
         dependencies={
             "event_store": Provide(event_store, sync_to_thread=False),
@@ -99,7 +105,9 @@ def create_app(container: Container, run_worker: bool = True) -> Litestar:
     if fineract:
         fineract.describe(app)
     # Outermost, so that answers made before any route (401, 404, 405) carry the request id too.
-    app.asgi_handler = request_id_middleware(head_as_get(app.asgi_handler))
+    # Inside HEAD's GET, so that the route a HEAD took is known; outside the routes' 401s and 404s.
+    handler = metrics_middleware(app.asgi_handler, metrics) if metrics else app.asgi_handler
+    app.asgi_handler = request_id_middleware(head_as_get(handler))
     if (tracing := container.tracer_provider()) is not None:
         from entrypoints.http.tracing import server_spans  # OpenTelemetry, imported only when on
 

@@ -81,8 +81,12 @@ _ERRORS = {
     "getNotificationStatus": (400, 401, 403, 404, 503),
     "getNotificationEvents": (401, 403, 404, 503),
     "receiveTwilioStatus": (400, 403, 413, 415, 503),
+    "metrics": (401,),
 }
 _TWILIO_FORBIDDEN = "Not signed by Twilio, or no callbacks are expected from Twilio; nothing is recorded."
+_METRICS_UNAUTHORIZED = (
+    "`NOTIFICATIONS_METRICS_TOKEN` is set and the request does not carry it as a bearer token."
+)
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -161,8 +165,9 @@ def _describe_send(operation: Operation) -> None:
 def _problem(status: int, operation_id: str | None) -> OpenAPIResponse:
     forbidden_callback = status == 403 and operation_id == "receiveTwilioStatus"
     headers: dict[str, OpenAPIHeader | Reference] = {} if forbidden_callback else {**_HEADERS.get(status, {})}
+    description = _METRICS_UNAUTHORIZED if operation_id == "metrics" else _ANSWERS[status]
     return OpenAPIResponse(
-        description=_TWILIO_FORBIDDEN if forbidden_callback else _ANSWERS[status],
+        description=_TWILIO_FORBIDDEN if forbidden_callback else description,
         headers=headers or None,
         content={MEDIA_TYPE: OpenAPIMediaType(schema=PROBLEM)},
     )

@@ -52,7 +52,7 @@ def test_schemathesis_with_all_checks_finds_nothing_the_description_does_not_say
         env={**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(ROOT)},
     )
     assert run.returncode == 0, _failures(run.stdout) + run.stderr[-2_000:]
-    assert re.search(r"Operations:\s+6 selected / 6 total", run.stdout), run.stdout[:2_000]
+    assert re.search(r"Operations:\s+7 selected / 7 total", run.stdout), run.stdout[:2_000]
 
 
 def test_the_raw_description_is_served_at_the_documented_paths(service: Service) -> None:

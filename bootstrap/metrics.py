@@ -1,0 +1,26 @@
+"""Which metrics the process keeps: Prometheus' unless NOTIFICATIONS_METRICS=false."""
+
+from __future__ import annotations
+
+import os
+
+from application.metrics import NO_METRICS, Metrics
+from bootstrap.settings import Settings
+from domain.messages import Channel
+
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def metrics(settings: Settings) -> Metrics:
+    """prometheus-client is imported only when metrics are on; in multiprocess mode when
+    `PROMETHEUS_MULTIPROC_DIR` names a directory (`serve --processes N` sets it for its children)."""
+    if not settings.metrics:
+        return NO_METRICS
+    from adapters.prometheus_metrics import PrometheusMetrics
+
+    providers = {
+        Channel.EMAIL: settings.email_provider,
+        Channel.SMS: settings.sms_provider,
+        Channel.WHATSAPP: settings.whatsapp_provider,
+    }
+    return PrometheusMetrics(providers, os.environ.get(MULTIPROCESS_VARIABLE) or None)
