@@ -74,8 +74,11 @@ class LineWriter:
         self._flushing_on = None
         if self._waiting:
             lines, self._waiting = self._waiting, []
-            self._stream.write("\n".join(lines) + "\n")
-            self._stream.flush()
+            try:
+                self._stream.write("\n".join(lines) + "\n")
+                self._stream.flush()
+            except ValueError:  # the stream was closed (a test's captured stderr, at exit): nowhere to go
+                pass
 
     msg = debug = info = warning = warn = error = critical = exception = fatal = log = write
 
