@@ -10,11 +10,12 @@ from uuid import UUID
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container
 from bootstrap.settings import load_settings
 from domain.messages import message_from_dict
 from domain.notification import Status
 from entrypoints.http.app import create_app
+from entrypoints.processes import container_for
 from tests.twilio_server import ACCOUNT_SID, AUTH_TOKEN, TwilioServer
 
 PUBLIC_URL = "https://notifications.example.org/v1/providers/twilio/status"
@@ -71,7 +72,7 @@ def start(tmp_path: Path, twilio: TwilioServer, **extra: str) -> Iterator[Servic
         "TWILIO_API_BASE_URL": twilio.url,
         "TWILIO_TIMEOUT": "1",
     } | extra
-    container = build_container(load_settings({f"NOTIFICATIONS_{k}": v for k, v in settings.items() if v}))
+    container = container_for(load_settings({f"NOTIFICATIONS_{k}": v for k, v in settings.items() if v}))
     with TestClient(create_app(container, run_worker=False)) as client:
         yield Service(container, client)
         client.blocking_portal.call(container.deliveries().close)

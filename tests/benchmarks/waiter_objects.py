@@ -15,11 +15,11 @@ import time
 
 import uvicorn
 
-from bootstrap.container import build_container
 from bootstrap.settings import load_settings
 from domain.messages import PhoneNumber, Sms
 from entrypoints.http.app import create_app
 from entrypoints.http.server import GuardedHttpToolsProtocol, HttpLimits
+from entrypoints.processes import container_for
 from tests.conftest import issue
 from tests.queue_servers import free_port
 from tests.waiters import until_waiting
@@ -35,7 +35,7 @@ def full_collection_ms() -> float:
 
 async def main() -> None:
     settings = {"NOTIFICATIONS_EVENT_STORE": "memory", "NOTIFICATIONS_LOG_LEVEL": "warning"}
-    container = build_container(load_settings(settings | {"NOTIFICATIONS_DATA_DIR": tempfile.mkdtemp()}))
+    container = container_for(load_settings(settings | {"NOTIFICATIONS_DATA_DIR": tempfile.mkdtemp()}))
     port, limits = free_port(), HttpLimits(16_384, 5, 5)
     protocol = type("Guarded", (GuardedHttpToolsProtocol,), {"limits": limits})
     config = uvicorn.Config(

@@ -12,9 +12,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from bootstrap.container import build_container
 from bootstrap.settings import load_settings
 from entrypoints.http.app import create_app
+from entrypoints.processes import container_for
 from tests.conftest import issue
 from tests.e2e.conftest import Service
 from tests.postgres import URL, fresh_schema
@@ -40,7 +40,7 @@ def two_processes(
         }
         server.start("--no-worker")
         settings = {name: value for name, value in server.env.items() if name.startswith("NOTIFICATIONS_")}
-        container = build_container(load_settings(settings))
+        container = container_for(load_settings(settings))
         try:
             with TestClient(create_app(container, run_worker=False)) as client:
                 client.app.state.container = container

@@ -13,9 +13,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from bootstrap.container import build_container
 from bootstrap.settings import load_settings
 from entrypoints.http.app import create_app
+from entrypoints.processes import container_for
 from tests.conftest import issue
 from tests.postgres import URL, fresh_schema
 
@@ -39,7 +39,7 @@ def serving(request: pytest.FixtureRequest, tmp_path: Path) -> Serving:
                 "NOTIFICATIONS_FINERACT": "true",
                 **{f"NOTIFICATIONS_{name.upper()}": value for name, value in settings.items()},
             }
-            container = build_container(load_settings(environ))
+            container = container_for(load_settings(environ))
             with TestClient(create_app(container, run_worker=False)) as client:
 
                 def bearer(name: str) -> dict[str, str]:

@@ -13,10 +13,11 @@ import pytest
 from structlog.testing import capture_logs
 
 from application.delivery import Outcome
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container
 from bootstrap.settings import load_settings
 from domain.messages import message_from_dict
 from domain.notification import Status
+from entrypoints.processes import container_for
 from tests.e2e.conftest import free_port
 from tests.smtp_server import PASSWORD, USERNAME, Mailbox, MailServer, Received, self_signed_certificate
 
@@ -68,7 +69,7 @@ def smtp_container(tmp_path: Path, port: int, certificate: tuple[Path, Path], **
         "NOTIFICATIONS_SMTP_CA_FILE": str(certificate[0]),
         "NOTIFICATIONS_SMTP_TIMEOUT": "5",
     }
-    return build_container(load_settings(settings | {f"NOTIFICATIONS_{k}": v for k, v in extra.items()}))
+    return container_for(load_settings(settings | {f"NOTIFICATIONS_{k}": v for k, v in extra.items()}))
 
 
 @pytest.fixture

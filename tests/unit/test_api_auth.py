@@ -22,10 +22,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from application.access import Access
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container
 from bootstrap.settings import Settings
 from domain.access import Scope
 from entrypoints.http.app import create_app
+from entrypoints.processes import container_for
 from tests.conftest import issue
 from tests.unit.conftest import PROBLEM, SMS, Bearer, unsigned_token
 
@@ -140,7 +141,7 @@ def test_a_token_revoked_in_this_process_is_refused_with_401_at_once(
 def test_a_token_revoked_by_another_process_is_refused_after_the_next_refresh(
     settings: Settings,
 ) -> None:
-    container = build_container(msgspec.structs.replace(settings, revocation_refresh=0.02))
+    container = container_for(msgspec.structs.replace(settings, revocation_refresh=0.02))
     with TestClient(create_app(container, run_worker=False)) as client:
         record, token = client.blocking_portal.call(
             container.access().issue_token, "bank", list(Scope), timedelta(hours=1)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from bootstrap.container import build_container
 from bootstrap.settings import SettingsError, load_settings
 from entrypoints.http.app import create_app
+from entrypoints.processes import container_for
 
 ORIGIN = "https://app.bank.example"
 
@@ -20,7 +20,7 @@ ORIGIN = "https://app.bank.example"
 def client_with(tmp_path: Path, **variables: str) -> Iterator[TestClient]:  # type: ignore[type-arg]
     environ = {"NOTIFICATIONS_DATA_DIR": str(tmp_path), "NOTIFICATIONS_EVENT_STORE": "memory"}
     settings = load_settings(environ | {f"NOTIFICATIONS_{name}": value for name, value in variables.items()})
-    with TestClient(create_app(build_container(settings), run_worker=False)) as client:
+    with TestClient(create_app(container_for(settings), run_worker=False)) as client:
         yield client
 
 

@@ -11,9 +11,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container
 from bootstrap.settings import Settings, load_settings
 from entrypoints.http.app import create_app
+from entrypoints.processes import container_for
 from tests.unit.conftest import PROBLEM
 
 SMS = {"internalId": 1, "mobileNumber": "+254712345678", "message": "Hello"}
@@ -32,7 +33,7 @@ def fineract_settings(tmp_path: Path, **more: str) -> Settings:
 
 @pytest.fixture
 def fineract(tmp_path: Path) -> Iterator[tuple[TestClient[Litestar], Container, dict[str, str]]]:
-    container = build_container(fineract_settings(tmp_path))
+    container = container_for(fineract_settings(tmp_path))
     with TestClient(create_app(container, run_worker=False)) as client:
         tenants = container.fineract_tenants()
         _, key = client.blocking_portal.call(tenants.add_tenant, "default")
@@ -96,7 +97,7 @@ def test_a_bearer_token_is_no_way_in(
 
 
 def test_the_api_is_served_under_the_configured_path(tmp_path: Path) -> None:
-    container = build_container(fineract_settings(tmp_path, fineract_path="/gateway/v1"))
+    container = container_for(fineract_settings(tmp_path, fineract_path="/gateway/v1"))
     with TestClient(create_app(container, run_worker=False)) as client:
         _, key = client.blocking_portal.call(container.fineract_tenants().add_tenant, "default")
         headers = {"Fineract-Platform-TenantId": "default", "Fineract-Tenant-App-Key": key}

@@ -13,11 +13,12 @@ from dependency_injector import providers
 from application.dead_letters import NotDeadLettered, Outcome
 from application.errors import NoDeadLetterQueue
 from application.ports import DeadLetter, QueueMessage
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container
 from bootstrap.settings import Settings
 from domain.messages import PhoneNumber, Sms
 from domain.notification import NotPending, Status
 from entrypoints.dlq_cli import replay_dead_letters
+from entrypoints.processes import container_for
 from tests.fakes import FakeDeadLetterQueue
 
 SMS = Sms(PhoneNumber("+15551234567"), "Your code is 1234")
@@ -139,7 +140,7 @@ async def test_a_finished_notification_refuses_a_replay(container: Container) ->
 
 def test_the_in_process_queue_has_no_dead_letter_queue_to_read(settings: Settings) -> None:
     with pytest.raises(NoDeadLetterQueue, match="NOTIFICATIONS_QUEUE=inprocess"):
-        build_container(settings).dead_letters()
+        container_for(settings).dead_letters()
 
 
 def test_a_replay_of_something_not_an_id_is_one_line(

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from bootstrap.container import build_container
 from bootstrap.settings import load_settings
 from entrypoints.http.app import create_app
 from entrypoints.http.demo_page import FILES
+from entrypoints.processes import container_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
@@ -24,7 +24,7 @@ TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 def client_with(tmp_path: Path, **variables: str) -> Iterator[TestClient]:  # type: ignore[type-arg]
     environ = {"NOTIFICATIONS_DATA_DIR": str(tmp_path), "NOTIFICATIONS_EVENT_STORE": "memory"}
     settings = load_settings(environ | {f"NOTIFICATIONS_{name}": value for name, value in variables.items()})
-    with TestClient(create_app(build_container(settings), run_worker=False)) as client:
+    with TestClient(create_app(container_for(settings), run_worker=False)) as client:
         yield client
 
 

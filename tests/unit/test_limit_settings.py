@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.container import build_container
 from bootstrap.settings import SettingsError, load_settings
 from domain.limits import Rate
+from entrypoints.processes import container_for
 
 
 def settings_with(tmp_path: Path, **more: str) -> dict[str, str]:
@@ -17,7 +17,7 @@ def settings_with(tmp_path: Path, **more: str) -> dict[str, str]:
 
 
 def test_with_the_limits_off_no_use_case_holds_them(tmp_path: Path) -> None:
-    container = build_container(load_settings(settings_with(tmp_path)))
+    container = container_for(load_settings(settings_with(tmp_path)))
     assert container.client_rate_limit() is None
     assert container.notifications().guard is None
     assert container.fineract_gateway().guard is None
@@ -55,7 +55,7 @@ def test_the_description_lists_the_429_and_its_retry_after(tmp_path: Path) -> No
 
     from entrypoints.http.app import create_app
 
-    container = build_container(load_settings(settings_with(tmp_path)))
+    container = container_for(load_settings(settings_with(tmp_path)))
     with TestClient(create_app(container, run_worker=False)) as client:
         send = client.get("/schema/openapi.json").json()["paths"]["/v1/notifications"]["post"]
     assert "Retry-After" in send["responses"]["429"]["headers"]

@@ -10,10 +10,10 @@ import pytest
 
 from adapters.google_tokens import ServiceAccountTokens
 from adapters.oauth_tokens import ClientCredentialsTokens
-from bootstrap.container import build_container
 from bootstrap.oauth_settings import oauth_tokens
 from bootstrap.settings import Settings, SettingsError, load_settings
 from domain.messages import Channel
+from entrypoints.processes import container_for
 from tests.cli import notifications
 
 GRANT = {
@@ -141,7 +141,7 @@ def test_a_service_account_key_makes_google_tokens(tmp_path: Path) -> None:
 
 
 def test_the_smtp_provider_logs_in_with_the_shared_token_source() -> None:
-    container = build_container(load(**GRANT, EMAIL_PROVIDER="smtp", SMTP_HOST="smtp.office365.com"))
+    container = container_for(load(**GRANT, EMAIL_PROVIDER="smtp", SMTP_HOST="smtp.office365.com"))
     smtp = container.delivery_providers()[Channel.EMAIL].provider  # type: ignore[attr-defined]  # paced
     assert smtp.oauth is not None  # type: ignore[attr-defined]
     assert smtp.oauth.tokens is container.oauth_tokens()  # type: ignore[attr-defined]
