@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 import httpx
 from standardwebhooks import Webhook
 
-from adapters.webhook_targets import forbidden, parse_retry_after
+from adapters.too_many import retry_after
+from adapters.webhook_targets import forbidden
 from application.webhook_ports import TargetForbidden, TargetUnreachable, WebhookAnswer
 
 USER_AGENT = "notifications-webhooks/1"
@@ -70,7 +71,7 @@ class HttpWebhooks:
             raise TargetUnreachable(f"no answer from {host} within {self.timeout:g} s") from None
         except httpx.HTTPError as error:
             raise TargetUnreachable(f"cannot reach {host}: {type(error).__name__}: {error}") from None
-        return WebhookAnswer(response.status_code, parse_retry_after(response.headers.get("retry-after")))
+        return WebhookAnswer(response.status_code, retry_after(response.headers.get("retry-after")))
 
     async def close(self) -> None:
         if self._client is not None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 
 def forbidden(address: str) -> bool:
@@ -23,20 +21,3 @@ def forbidden(address: str) -> bool:
         or ip.is_reserved
         or ip.is_unspecified
     )
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (RFC 9110 §10.2.3: seconds or an HTTP date);
-    None if absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)

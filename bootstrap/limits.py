@@ -4,7 +4,6 @@ using it shares them), and the use cases, None when their limit is off."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from adapters.limits_memory import MemoryLimits
 from adapters.limits_postgres import PostgresLimits
@@ -21,17 +20,12 @@ def limit_store(settings: Settings) -> Limits:
     if settings.event_store == "sqlite":
         return SqliteLimits(limits_file(settings.sqlite_file), rate, hourly)
     if settings.event_store == "postgres":
-        target = settings.postgres
-        connection: dict[str, Any] = {
-            "host": target.host,
-            "port": target.port,
-            "dbname": target.dbname,
-            "user": target.user,
-            "password": target.password,
-            "connect_timeout": settings.postgres_connect_timeout,
-        }
         return PostgresLimits(
-            connection, settings.postgres_schema, rate, hourly, settings.postgres_create_tables
+            settings.postgres_connection,
+            settings.postgres_schema,
+            rate,
+            hourly,
+            settings.postgres_create_tables,
         )
     return MemoryLimits(rate, hourly)
 

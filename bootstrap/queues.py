@@ -41,16 +41,7 @@ def azure_queue(settings: Settings) -> AzureQueue:
 def postgres_leadership(settings: Settings) -> PostgresLeadership:
     from adapters.postgres_leadership import PostgresLeadership
 
-    target = settings.postgres
-    connection = {
-        "host": target.host,
-        "port": target.port,
-        "dbname": target.dbname,
-        "user": target.user,
-        "password": target.password,
-        "connect_timeout": settings.postgres_connect_timeout,
-    }
-    return PostgresLeadership(connection, settings.postgres_schema)
+    return PostgresLeadership(settings.postgres_connection, settings.postgres_schema)
 
 
 def file_leadership(settings: Settings) -> FileLeadership:

@@ -84,6 +84,19 @@ class Settings(SettingFields, kw_only=True, forbid_unknown_fields=True, frozen=T
         )
 
     @property
+    def postgres_connection(self) -> dict[str, Any]:
+        """psycopg's connection arguments for the PostgreSQL server of the event store."""
+        target = self.postgres
+        return {
+            "host": target.host,
+            "port": target.port,
+            "dbname": target.dbname,
+            "user": target.user,
+            "password": target.password,
+            "connect_timeout": self.postgres_connect_timeout,
+        }
+
+    @property
     def sender(self) -> Mailbox:
         return Mailbox.parse(self.email_from)
 

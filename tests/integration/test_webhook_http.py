@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from adapters.too_many import retry_after
 from adapters.webhook_http import HttpWebhooks
-from adapters.webhook_targets import forbidden, parse_retry_after
+from adapters.webhook_targets import forbidden
 from application.webhook_ports import TargetForbidden, TargetUnreachable
 from application.webhooks import new_secret
 from tests.webhook_receiver import Receiver
@@ -167,10 +168,10 @@ def test_private_loopback_link_local_and_reserved_addresses_are_forbidden(
 
 def test_retry_after_is_read_in_seconds_or_as_a_date() -> None:
     now = datetime.datetime(2026, 11, 29, 10, 0, tzinfo=datetime.UTC)
-    assert parse_retry_after("120") == 120
-    assert parse_retry_after("Sun, 29 Nov 2026 10:01:00 GMT", now) == 60
-    assert parse_retry_after("Sun, 29 Nov 2026 09:00:00 GMT", now) == 0
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+    assert retry_after("120") == 120
+    assert retry_after("Sun, 29 Nov 2026 10:01:00 GMT", now) == 60
+    assert retry_after("Sun, 29 Nov 2026 09:00:00 GMT", now) == 0
+    assert retry_after("soon") is None and retry_after(None) is None
 
 
 async def test_a_receiver_that_answers_a_byte_at_a_time_is_cut_off_at_the_timeout() -> None:
