@@ -105,7 +105,8 @@ class MeasuredQueue(Protocol):
 @dataclass(frozen=True)
 class BacklogFigures:
     """`relay_lag`: requested notifications after the relay's tracked position, counted up to
-    `RELAY_LAG_CAP`; `queue_depth`: messages in the queue, None where the queue cannot tell."""
+    `RELAY_LAG_CAP`; `queue_depth`: messages in the queue, None where the queue cannot tell (or is
+    the event log, whose backlog is the relay lag)."""
 
     relay_lag: int | None
     queue_depth: int | None
@@ -114,7 +115,9 @@ class BacklogFigures:
 class Backlog:
     """Reads the backlog at most every `max_age` seconds, however often it is asked."""
 
-    def __init__(self, log: RequestLog, queue: NotificationQueue, max_age: float = BACKLOG_MAX_AGE) -> None:
+    def __init__(
+        self, log: RequestLog, queue: NotificationQueue | None, max_age: float = BACKLOG_MAX_AGE
+    ) -> None:
         self.log, self.queue, self.max_age = log, queue, max_age
         self._figures = BacklogFigures(None, None)
         self._read_at = -max_age

@@ -61,6 +61,7 @@ class Notifications:
                 raise
             return await self._earlier(notification_id, digest, idempotency_key)
         self.metrics.accepted(notification.channel)
+        self.metrics.concluded(notification)  # one the recipient guard refused at once is counted refused
         log.info(
             "notification.requested",
             notification_id=str(notification.id),

@@ -128,7 +128,15 @@ class Container(containers.DeclarativeContainer):
     )
     token_authority = providers.Singleton(token_authority, settings)
     metrics = providers.Singleton(metrics, settings)
-    backlog = providers.Singleton(Backlog, log=event_store, queue=queue)
+    # with the log as the queue, each process's in-process queue holds nothing worth a depth: the
+    # relay lag is the backlog then
+    backlog = providers.Singleton(
+        Backlog,
+        log=event_store,
+        queue=providers.Selector(
+            settings.provided.queue, inprocess=queue, log=providers.Object(None), sqs=queue, azure=queue
+        ),
+    )
     # OAuth 2.0 tokens for XOAUTH2 logins, one cache for SMTP and IMAP (None when not configured)
     oauth_tokens = providers.Singleton(oauth_tokens, settings)
     delivery_providers = providers.Singleton(delivery_providers, settings, oauth_tokens)

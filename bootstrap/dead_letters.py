@@ -20,6 +20,11 @@ def dead_letter_queue(settings: Settings, queue: Any) -> DeadLetterQueue:
         from adapters.azure_dead_letters import AzureDeadLetters
 
         return AzureDeadLetters(queue)
+    if settings.queue == "log":
+        raise NoDeadLetterQueue(
+            "no dead-letter queue: the queue is the event log (NOTIFICATIONS_QUEUE=log), whose dead letters"
+            " are kept in the delivery process's memory only; dlq works with sqs or azure"
+        )
     raise NoDeadLetterQueue(
         "no dead-letter queue: the queue is in-process (NOTIFICATIONS_QUEUE=inprocess), its dead"
         " letters are kept in the serving process's memory only; dlq works with sqs or azure"

@@ -77,8 +77,8 @@ class LineWriter:
             try:
                 self._stream.write("\n".join(lines) + "\n")
                 self._stream.flush()
-            except ValueError:  # the stream was closed (a test's captured stderr, at exit): nowhere to go
-                pass
+            except (ValueError, OSError):  # closed (a test's stderr, at exit) or a broken pipe: nowhere
+                pass  # to go, and logging the error would only write to it again
 
     msg = debug = info = warning = warn = error = critical = exception = fatal = log = write
 

@@ -24,3 +24,11 @@ def metrics(settings: Settings) -> Metrics:
         Channel.WHATSAPP: settings.whatsapp_provider,
     }
     return PrometheusMetrics(providers, os.environ.get(MULTIPROCESS_VARIABLE) or None)
+
+
+def forget_process(pid: int, directory: str) -> None:
+    """Removes a dead process's live gauges (deliveries in flight) from the multiprocess files in
+    `directory`, as the process itself does when it stops gracefully; its counters stay."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]

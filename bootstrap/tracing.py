@@ -28,7 +28,13 @@ if TYPE_CHECKING:
 EXPORTERS = ("otlp", "console", "none")
 PROTOCOL = "http/protobuf"  # the OTLP exporter we ship (opentelemetry-exporter-otlp-proto-http)
 _PROTOCOL_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
-QUEUE_SYSTEMS = {"inprocess": "inprocess", "sqs": "aws_sqs", "azure": "azure_storage_queue"}
+# `messaging.system` of the queue spans; with `log` the event log is the queue
+QUEUE_SYSTEMS = {
+    "inprocess": "inprocess",
+    "log": "event_log",
+    "sqs": "aws_sqs",
+    "azure": "azure_storage_queue",
+}
 
 
 def tracing_wanted(environ: Mapping[str, str]) -> bool:

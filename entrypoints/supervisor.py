@@ -14,6 +14,7 @@ and the supervisor exits 0 once all have ended.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -24,11 +25,14 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import structlog
 
 from bootstrap.container import Container
+from bootstrap.metrics import forget_process
 from bootstrap.settings import Settings, SettingsError
 
 log = structlog.get_logger("notifications")
@@ -56,6 +60,7 @@ class Family:
     pass_fds: tuple[int, ...]
     restart_delay: float = RESTART_DELAY
     crashes: deque[float] = field(default_factory=deque)
+    on_death: Callable[[int], None] = lambda pid: None  # told the pid of each child that died
 
     def start(self, child: Child) -> None:
         # The commands are this program with arguments it made itself. A session of its own keeps
@@ -77,6 +82,7 @@ class Family:
                 log.error(
                     "process.died", process=child.name, pid=child.process.pid, status=child.process.returncode
                 )
+                self.on_death(child.process.pid)
                 self.crashes.append(now)
                 while self.crashes and self.crashes[0] < now - CRASH_WINDOW:
                     self.crashes.popleft()
@@ -109,9 +115,9 @@ def supervise(container: Container, host: str, port: int, processes: int, delive
     serve = [*COMMAND, "serve", "--no-worker", "--fd", str(listening.fileno()), "--host", host]
     children = [Child(f"api-{n}", [*serve, "--port", str(port)]) for n in range(1, processes + 1)]
     children += [Child("delivery", [*COMMAND, "worker"])] if deliver else []
-    family = Family(
-        children, child_environment(settings) | {METRICS_VARIABLE: metrics}, (listening.fileno(),)
-    )
+    environment = child_environment(settings) | {METRICS_VARIABLE: metrics}
+    forget = partial(forget_process, directory=metrics)  # a dead child's gauges
+    family = Family(children, environment, (listening.fileno(),), on_death=forget)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
@@ -133,12 +139,16 @@ def supervise(container: Container, host: str, port: int, processes: int, delive
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
-    """The children's environment: this one's, with the event log as the queue where the settings
-    name the in-process queue (the default), which one process's memory cannot share."""
+    """The children's environment: this one's, without making the tables again, and with the event
+    log as the queue where the settings name the in-process queue (the default), which one process's
+    memory cannot share."""
+    # The supervisor made the tables: children that made them again at once would collide on
+    # PostgreSQL ("tuple concurrently updated" from eventsourcing's CREATE OR REPLACE FUNCTION).
+    environment = os.environ | {"NOTIFICATIONS_POSTGRES_CREATE_TABLES": "false"}
     if settings.queue != "inprocess":
-        return dict(os.environ)
+        return environment
     log.info("supervisor.queue", queue="log", reason="the in-process queue cannot cross processes")
-    return os.environ | {"NOTIFICATIONS_QUEUE": "log"}
+    return environment | {"NOTIFICATIONS_QUEUE": "log"}
 
 
 def refuse_unshareable(settings: Settings, processes: int) -> None:
@@ -150,9 +160,15 @@ def refuse_unshareable(settings: Settings, processes: int) -> None:
 
 
 def prepare_shared_files(container: Container) -> None:
-    """Makes what the children would otherwise race to make: the tables, the JWT secret's file."""
+    """Makes what the children would otherwise race to make: the tables (the limits' too, on
+    PostgreSQL), the JWT secret's file."""
     container.token_authority()
     container.event_store().close()  # the supervisor itself reads and writes nothing
+    settings = container.settings()
+    if settings.event_store == "postgres" and (settings.client_rate or settings.recipient_hourly_limit):
+        limits = container.limits()
+        asyncio.run(limits.migrate())
+        limits.close()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

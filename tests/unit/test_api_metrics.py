@@ -15,6 +15,7 @@ from bootstrap.container import Container, build_container
 from bootstrap.settings import load_settings
 from domain.messages import Channel
 from entrypoints.http.app import create_app
+from tests.conftest import issue
 from tests.fakes import RecordingProvider
 from tests.scrapes import Scrape
 from tests.unit.conftest import EMAIL, PROBLEM, SMS
@@ -184,3 +185,26 @@ def test_the_openapi_document_describes_metrics_as_open_text_with_a_401_for_a_mi
     assert set(operation["responses"]) == {"200", "401"}
     assert list(operation["responses"]["200"]["content"]) == ["text/plain; version=0.0.4"]
     assert "NOTIFICATIONS_METRICS_TOKEN" in operation["responses"]["401"]["description"]
+
+
+def test_a_message_the_recipient_guard_refuses_at_once_is_counted_accepted_and_refused(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(
+        {
+            "NOTIFICATIONS_DATA_DIR": str(tmp_path),
+            "NOTIFICATIONS_EVENT_STORE": "memory",
+            "NOTIFICATIONS_RECIPIENT_HOURLY_LIMIT": "1",
+        }
+    )
+    container = build_container(settings)
+    with TestClient(create_app(container, run_worker=False)) as client:
+        auth = {"Authorization": f"Bearer {client.blocking_portal.call(issue, container)}"}
+        send(client, auth, SMS)
+        send(client, auth, SMS)  # the same number within the hour: recorded refused
+
+        after = scrape(client)
+
+    sms = {"channel": "sms", "provider": "outbox"}
+    assert after.value("notifications_accepted_total", **sms) == 2
+    assert after.value("notifications_refused_total", **sms) == 1

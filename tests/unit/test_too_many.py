@@ -37,6 +37,9 @@ def test_smtp_answers_that_ask_us_to_slow_down(code: int, message: str) -> None:
         (554, "5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException"),
         (535, "5.7.3 Authentication unsuccessful"),
         (451, "Temporary local problem 14.7.1"),
+        (452, "4.2.2 Mailbox full"),  # one recipient's, not a rate
+        (450, "4.7.1 <a@example.org>: Recipient address rejected: greylisted, try again later"),
+        (451, "4.7.1 Greylisting in action, please come back later"),
     ],
 )
 def test_other_smtp_answers_are_not_too_many(code: int, message: str) -> None:
