@@ -57,6 +57,7 @@ _MADE_MEANWHILE = (
     psycopg.errors.UniqueViolation,
     psycopg.errors.DuplicateTable,
     psycopg.errors.DuplicateSchema,
+    psycopg.errors.DuplicateObject,  # the table's row type, when another process made the table meanwhile
 )
 
 
