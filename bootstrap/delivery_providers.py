@@ -29,14 +29,9 @@ log = structlog.get_logger("notifications")
 def delivery_providers(
     settings: Settings, oauth_tokens: OAuthTokens | None = None
 ) -> Mapping[Channel, NotificationProvider]:
-    chosen: dict[Channel, str] = {
-        Channel.EMAIL: settings.email_provider,
-        Channel.SMS: settings.sms_provider,
-        Channel.WHATSAPP: settings.whatsapp_provider,
-    }
     twilio = paced_twilio(settings)  # one client serves both channels; it connects on first use
     made: dict[Channel, NotificationProvider] = {}
-    for channel, name in chosen.items():
+    for channel, name in settings.provider_names.items():
         if name == "outbox":
             made[channel] = OutboxProvider(
                 settings.outbox_path, channel, settings.sender, settings.receipts_to

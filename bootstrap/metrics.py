@@ -6,7 +6,6 @@ import os
 
 from application.metrics import NO_METRICS, Metrics
 from bootstrap.settings import Settings
-from domain.messages import Channel
 
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -18,12 +17,7 @@ def metrics(settings: Settings) -> Metrics:
         return NO_METRICS
     from adapters.prometheus_metrics import PrometheusMetrics
 
-    providers = {
-        Channel.EMAIL: settings.email_provider,
-        Channel.SMS: settings.sms_provider,
-        Channel.WHATSAPP: settings.whatsapp_provider,
-    }
-    return PrometheusMetrics(providers, os.environ.get(MULTIPROCESS_VARIABLE) or None)
+    return PrometheusMetrics(settings.provider_names, os.environ.get(MULTIPROCESS_VARIABLE) or None)
 
 
 def forget_process(pid: int, directory: str) -> None:

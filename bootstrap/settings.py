@@ -26,6 +26,7 @@ from bootstrap.store_options import (
 )
 from domain.addresses import Mailbox
 from domain.limits import Rate
+from domain.messages import Channel
 
 PREFIX = "NOTIFICATIONS_"
 FILE_VARIABLE = f"{PREFIX}SETTINGS_FILE"
@@ -103,6 +104,15 @@ class Settings(SettingFields, kw_only=True, forbid_unknown_fields=True, frozen=T
     @property
     def receipts_to(self) -> Mailbox | None:
         return Mailbox.parse(self.email_receipts_to) if self.email_receipts_to else None
+
+    @property
+    def provider_names(self) -> dict[Channel, str]:
+        """The provider each channel is delivered by (`outbox`, `smtp`, `twilio`, `discard`, `none`)."""
+        return {
+            Channel.EMAIL: self.email_provider,
+            Channel.SMS: self.sms_provider,
+            Channel.WHATSAPP: self.whatsapp_provider,
+        }
 
     @property
     def outbox_path(self) -> Path:

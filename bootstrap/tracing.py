@@ -106,12 +106,7 @@ def traced_providers(
         return made
     from adapters.tracing import traced_providers
 
-    names = {
-        Channel.EMAIL: settings.email_provider,
-        Channel.SMS: settings.sms_provider,
-        Channel.WHATSAPP: settings.whatsapp_provider,
-    }
-    return traced_providers(made, names, provider)
+    return traced_providers(made, settings.provider_names, provider)
 
 
 def delivery_spans(settings: Settings, provider: TracerProvider | None) -> DeliverySpans | None:
